@@ -1,0 +1,81 @@
+"""Sphinx configuration: what Keras recurrent layers return, executed at build time.
+
+Every setting that differs from Sphinx's or MyST-NB's default says why.
+"""
+
+import hashlib
+import os
+import platform
+import sys
+from importlib import metadata
+from pathlib import Path
+
+ROOT = Path(__file__).parent
+EXAMPLES = ROOT / "examples"
+
+project = "What Keras recurrent layers return"
+author = "The keras-rnn-returns authors"
+copyright = "2026, " + author
+
+# Pages import the shared helper module in examples/ (rnn_helpers.py): the doctest builder
+# runs in this process, and notebook kernels inherit PYTHONPATH from it.
+sys.path.insert(0, str(EXAMPLES))
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(EXAMPLES), os.environ.get("PYTHONPATH")]))
+# Every page states TensorFlow-backend results; a reader's ~/.keras/keras.json must not change them.
+os.environ["KERAS_BACKEND"] = "tensorflow"
+# Pages run in the "python3" kernel defined in docs/_kernel: ipykernel's own, except that
+# what C++ libraries write straight to file descriptor 2 (TensorFlow's start-up chatter,
+# which no environment variable silences) goes to the build log instead of the page.
+# Python's warnings still reach the page, where nb_output_stderr below fails the build.
+os.environ["JUPYTER_PATH"] = os.pathsep.join(
+    filter(None, [str(ROOT / "docs" / "_kernel"), os.environ.get("JUPYTER_PATH")])
+)
+
+extensions = [
+    "myst_nb",  # executes the MyST notebooks and renders their outputs
+    "sphinx.ext.doctest",  # `nox -s doctest` checks the shapes the pages print in prose
+]
+
+root_doc = "index"
+# conf.py sits at the repository root (the design card), so name what is a page rather
+# than excluding everything that is not (.nox/, tests/, README.md, ...).
+include_patterns = ["index.md", "docs/**.md", "examples/**.md"]
+
+# Nitpicky: a cross-reference that does not resolve is a warning, and warnings fail the build.
+nitpicky = True
+
+# --- MyST-NB -------------------------------------------------------------------------
+# Execute each notebook once and reuse its outputs until its code changes.
+nb_execution_mode = "cache"
+# An example that raises must fail the build, not become a warning in a long log; cells
+# that raise on purpose are tagged `raises-exception`.
+nb_execution_raise_on_error = True
+# ... and the log shows the failing cell and its traceback, not only the page's name.
+nb_execution_show_tb = True
+# Pages run in seconds; a page that needs longer raises it in its own front matter.
+nb_execution_timeout = 60
+# The cache keys on each page's code, not on what that code imports. Key the cache folder
+# on the shared helper and on the versions that execute it too, so changing either
+# re-executes the pages instead of serving outputs computed by something else.
+_cache_key = hashlib.sha256()
+for _helper in sorted(EXAMPLES.glob("*.py")):
+    _cache_key.update(_helper.read_bytes())
+for _package in ("keras", "tensorflow", "numpy"):
+    _cache_key.update(f"{_package}=={metadata.version(_package)}".encode())
+_cache_key.update(platform.python_version().encode())
+nb_execution_cache_path = str(ROOT / "_build" / ".jupyter_cache" / _cache_key.hexdigest()[:12])
+# Anything a page writes to stderr (a deprecation warning, a retracing notice) becomes a
+# build warning, so -W turns it into a failure instead of noise on the page.
+nb_output_stderr = "warn"
+# Generated tables are Markdown with links to other pages; parse them as MyST.
+nb_render_markdown_format = "myst"
+
+myst_enable_extensions = [
+    "colon_fence",  # ::: admonitions read better than ``` inside notebooks
+]
+myst_heading_anchors = 3  # stable #anchors for the headings readers link to
+
+# --- HTML ------------------------------------------------------------------------------
+html_theme = "furo"  # readable, accessible, light and dark themes out of the box
+html_title = project
+html_copy_source = False  # the MyST sources are in the repository; don't publish them twice

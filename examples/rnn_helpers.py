@@ -1,0 +1,154 @@
+"""Code shared by the pages: the seed notebook's input, the five cases, and printouts.
+
+The pages show every Keras call they make; this module only holds what many pages
+would otherwise paste: the input data, a table of what a call returned (names, shapes,
+and the shapes in symbols), and the versions the page was executed with.
+
+>>> seed_input().shape
+(1, 3, 3)
+>>> symbolic((1, 3, 8), batch=1, timesteps=3, units=4)
+'(batch, timesteps, 2·units)'
+"""
+
+from __future__ import annotations
+
+import platform
+from dataclasses import dataclass
+
+import numpy as np
+
+#: The seed notebook's input: one sequence (batch 1) of three time steps, three features each.
+SEED_DATA = [[0.1, 0.2, 0.99], [0.2, 0.5, 0.1], [0.3, 0.9, 0.65]]
+#: Every page fixes Keras's random seed to this before it builds a layer.
+SEED = 0
+
+
+def seed_input() -> np.ndarray:
+    """The seed notebook's ``data``, shaped ``(batch, timesteps, features) = (1, 3, 3)``.
+
+    float32 because that is what Keras computes in; the seed's float64 array is cast to it.
+    """
+    return np.array(SEED_DATA, dtype="float32").reshape((1, 3, 3))
+
+
+def symbolic(shape: tuple[int, ...], **dims: int) -> str:
+    """Write an executed ``shape`` in the names of the sizes that produced it.
+
+    ``dims`` maps names (``batch``, ``timesteps``, ``units``, ...) to sizes; ``units``
+    also stands for ``2·units``, the width of a concatenated Bidirectional output.
+
+    >>> symbolic((1, 4), batch=1, timesteps=3, units=4)
+    '(batch, units)'
+    >>> symbolic((2, 2), batch=2, units=2)
+    Traceback (most recent call last):
+    ...
+    ValueError: sizes must differ to be told apart, got {'batch': 2, 'units': 2}
+    >>> symbolic((1, 5), batch=1, units=4)
+    Traceback (most recent call last):
+    ...
+    ValueError: no size in {'batch': 1, 'units': 4} is 5 (shape (1, 5))
+    """
+    names = dict(dims)
+    if "units" in dims:
+        names["2·units"] = 2 * dims["units"]
+    if len(set(names.values())) != len(names):
+        raise ValueError(f"sizes must differ to be told apart, got {dims}")
+    by_size = {size: name for name, size in names.items()}
+    try:
+        return "(" + ", ".join(by_size[size] for size in shape) + ")"
+    except KeyError as missing:
+        raise ValueError(f"no size in {dims} is {missing} (shape {tuple(shape)})") from None
+
+
+class Returned:
+    """What one call returned, as a table: position, name, shape, shape in symbols.
+
+    >>> Returned([np.zeros((1, 4)), np.ones((1, 4))], ["output", "hidden state h"], batch=1, units=4)
+    #  returned        shape   in symbols
+    0  output          (1, 4)  (batch, units)
+    1  hidden state h  (1, 4)  (batch, units)
+
+    A single array is a structure of one; a name list of the wrong length is a mistake:
+
+    >>> Returned(np.zeros((1, 4)), ["output", "state"], batch=1, units=4)
+    Traceback (most recent call last):
+    ...
+    ValueError: 1 tensor(s) returned but 2 name(s) given: ['output', 'state']
+    """
+
+    def __init__(self, returned, names, **dims: int):
+        arrays = list(returned) if isinstance(returned, (list, tuple)) else [returned]
+        if len(arrays) != len(names):
+            raise ValueError(f"{len(arrays)} tensor(s) returned but {len(names)} name(s) given: {list(names)}")
+        self.names = list(names)
+        self.shapes = [tuple(int(d) for d in np.shape(a)) for a in arrays]
+        self.symbols = [symbolic(shape, **dims) for shape in self.shapes]
+
+    def __repr__(self) -> str:
+        rows = [("#", "returned", "shape", "in symbols")]
+        rows += [
+            (str(i), n, str(s), y)
+            for i, (n, s, y) in enumerate(zip(self.names, self.shapes, self.symbols, strict=True))
+        ]
+        widths = [max(len(row[col]) for row in rows) for col in range(4)]
+        return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One of the seed notebook's five calls, and the page that explains it."""
+
+    page: str  # document name, for links
+    names: tuple[str, ...]  # what the call returns, in order
+    return_sequences: bool = False
+    return_state: bool = False
+    bidirectional: bool = False
+
+    def call(self, units: int = 4) -> str:
+        """The call as a reader writes it.
+
+        >>> CASES[4].call()
+        'Bidirectional(LSTM(4, return_sequences=True, return_state=True))'
+        """
+        flags = [f"{flag}=True" for flag in ("return_sequences", "return_state") if getattr(self, flag)]
+        call = f"LSTM({', '.join([str(units), *flags])})"
+        return f"Bidirectional({call})" if self.bidirectional else call
+
+    def layer(self, units: int = 4):
+        """A new layer for this case (Keras is imported only when a layer is built)."""
+        import keras
+
+        layer = keras.layers.LSTM(units, return_sequences=self.return_sequences, return_state=self.return_state)
+        return keras.layers.Bidirectional(layer) if self.bidirectional else layer
+
+
+_STATES = ("hidden state h", "cell state c")
+CASES = (
+    Case("examples/lstm-last-output", ("output",)),
+    Case("examples/lstm-return-sequences", ("output",), return_sequences=True),
+    Case("examples/lstm-return-state", ("output", *_STATES), return_state=True),
+    Case(
+        "examples/lstm-return-sequences-and-state",
+        ("output", *_STATES),
+        return_sequences=True,
+        return_state=True,
+    ),
+    Case(
+        "examples/bidirectional-lstm-states",
+        ("output", *(f"forward {s}" for s in _STATES), *(f"backward {s}" for s in _STATES)),
+        return_sequences=True,
+        return_state=True,
+        bidirectional=True,
+    ),
+)
+
+
+def versions() -> str:
+    """The versions a page was executed with, for the line at the end of every page."""
+    import keras
+    import tensorflow as tf
+
+    return (
+        f"Executed with Python {platform.python_version()}, Keras {keras.__version__}, "
+        f"TensorFlow {tf.__version__} and NumPy {np.__version__}."
+    )

@@ -1,0 +1,127 @@
+"""Every command of the project. CI, hosting and people call these sessions.
+
+    nox -s docs      build the site into _build/html
+    nox -s doctest   check the shapes the pages print (and the helper's doctests)
+    nox -s tests     everything: build, doctests and pytest tests/
+    nox -s lint      ruff
+    nox -s lock      re-pin requirements.txt from requirements.in
+
+No nox yet? `python3 noxfile.py -s docs` installs the pinned nox into .nox/_bootstrap
+and runs the same session (the README's quick start).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+REQUIREMENTS = ROOT / "requirements.txt"
+
+
+def pin(name: str) -> str:
+    """The exact requirement for ``name`` from requirements.txt, the one dependency source."""
+    pattern = re.compile(rf"^{re.escape(name)}==\S+$", re.MULTILINE | re.IGNORECASE)
+    match = pattern.search(REQUIREMENTS.read_text())
+    if not match:
+        sys.exit(f"requirements.txt pins no {name}; run `nox -s lock` after adding it to requirements.in")
+    return match.group(0)
+
+
+def _bootstrap() -> None:
+    """Run this file with a pinned nox when the Python running it has none."""
+    if sys.version_info < (3, 10):  # noqa: UP036 -- runs under whatever python3 the reader has
+        sys.exit(f"Python 3.10 to 3.13 is needed; this is {sys.version.split()[0]}.")
+    venv = ROOT / ".nox" / "_bootstrap"
+    python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    if not python.exists():
+        print(f"nox is not installed: installing {pin('nox')} into {venv.relative_to(ROOT)}", file=sys.stderr)
+        try:
+            subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+            subprocess.run([str(python), "-m", "pip", "install", "--quiet", pin("nox")], check=True)
+        except (OSError, subprocess.CalledProcessError) as error:
+            sys.exit(
+                f"Could not set up nox ({error}). Install it yourself (`python3 -m pip install "
+                f"'{pin('nox')}'`, or your system's python3-venv package) and run `nox {' '.join(sys.argv[1:])}`."
+            )
+    os.execv(python, [str(python), "-m", "nox", "--noxfile", __file__, *sys.argv[1:]])
+
+
+try:
+    import nox
+except ModuleNotFoundError:
+    if __name__ != "__main__":
+        raise
+    _bootstrap()
+
+# TensorFlow is a 600 MB install: keep each session's virtualenv between runs.
+nox.options.reuse_venv = "yes"
+# Plain `nox` runs every check.
+nox.options.sessions = ["tests"]
+
+BUILD = ROOT / "_build"
+# -n nitpicky, -W warnings are errors, --keep-going reports them all before failing.
+SPHINX = ("python", "-m", "sphinx", "-nW", "--keep-going")
+
+
+def _install(session: nox.Session) -> None:
+    session.install("-r", str(REQUIREMENTS))
+
+
+def _build_html(session: nox.Session, *args: str) -> None:
+    session.run(*SPHINX, "-b", "html", *args, str(ROOT), str(BUILD / "html"))
+
+
+def _doctest(session: nox.Session, *args: str) -> None:
+    # The shapes shown on the pages, then the shared helper's own examples.
+    session.run(*SPHINX, "-b", "doctest", *args, str(ROOT), str(BUILD / "doctest"))
+    session.run("python", "-m", "pytest", "--quiet", "--doctest-modules", str(ROOT / "examples"))
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the site into _build/html; arguments go to sphinx-build."""
+    _install(session)
+    _build_html(session, *session.posargs)
+    session.log(f"Built {BUILD / 'html' / 'index.html'}")
+
+
+@nox.session
+def doctest(session: nox.Session) -> None:
+    """Check the shapes the pages print; arguments go to sphinx-build."""
+    _install(session)
+    _doctest(session, *session.posargs)
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Every check: build the site, run the doctests, then pytest tests/ (arguments go to pytest)."""
+    _install(session)
+    _build_html(session)
+    _doctest(session)
+    session.run("python", "-m", "pytest", str(ROOT / "tests"), *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Lint and format check; arguments go to `ruff check`."""
+    session.install(pin("ruff"))
+    session.run("ruff", "check", *session.posargs, str(ROOT))
+    session.run("ruff", "format", "--check", str(ROOT))
+
+
+@nox.session
+def lock(session: nox.Session) -> None:
+    """Resolve requirements.in into exact pins for every Python the README supports."""
+    session.install(pin("uv"))
+    session.run(
+        "uv", "pip", "compile", "requirements.in", "--universal", "--python-version", "3.10",
+        "--output-file", "requirements.txt", "--custom-compile-command", "nox -s lock", *session.posargs,
+    )  # fmt: skip
+
+
+if __name__ == "__main__":
+    nox.main()

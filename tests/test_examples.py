@@ -1,0 +1,67 @@
+"""The example pages keep the house rules, and their assertions guard what the prose says."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import EXAMPLES, ROOT
+from myst_nb.core.read import read_myst_markdown_notebook
+
+HEADER_KEYS = ("jupytext:", "kernelspec:", "file_format: mystnb")
+
+
+def code_cells(page: Path) -> list[str]:
+    notebook = read_myst_markdown_notebook(page.read_text(), path=str(page))
+    return [cell.source for cell in notebook.cells if cell.cell_type == "code"]
+
+
+def test_every_example_is_a_seeded_mystnb_notebook_with_assertions() -> None:
+    for source in EXAMPLES:
+        text = source.read_text()
+        header = text.split("---", 2)[1]
+        for key in HEADER_KEYS:
+            assert key in header, f"{source.name}: front matter lacks {key}"
+        code = "\n".join(code_cells(source))
+        assert "keras.utils.set_random_seed(SEED)" in code, f"{source.name} does not seed its weights"
+        assert "seed_input()" in code, f"{source.name} does not use the seed notebook's input"
+        assert "assert" in code, f"{source.name} asserts nothing"
+        assert "verbose=0" in code or "predict" not in code, f"{source.name}: predict() prints timings"
+
+
+def run_cells(page: Path, tamper=None, after: int = 0) -> None:
+    """Execute a page's code cells in order; after cell ``after`` apply ``tamper`` to the namespace."""
+    namespace: dict = {}
+    cwd = os.getcwd()
+    os.chdir(page.parent)
+    try:
+        for index, source in enumerate(code_cells(page)):
+            exec(compile(source, f"{page.name}[cell {index}]", "exec"), namespace)
+            if tamper and index == after:
+                tamper(namespace)
+    finally:
+        os.chdir(cwd)
+
+
+BIDIRECTIONAL = ROOT / "examples" / "bidirectional-lstm-states.md"
+
+
+def test_bidirectional_page_asserts_where_each_final_state_sits() -> None:
+    run_cells(BIDIRECTIONAL)  # as written, every assertion holds
+
+
+@pytest.mark.parametrize(
+    "mistake",
+    [
+        pytest.param(lambda out: out[:, ::-1, :], id="backward-half-not-turned-around"),
+        pytest.param(lambda out: np.concatenate([out[..., 4:], out[..., :4]], axis=-1), id="halves-swapped"),
+    ],
+)
+def test_bidirectional_page_fails_if_the_time_alignment_were_different(mistake) -> None:
+    def tamper(namespace: dict) -> None:
+        namespace["output"] = mistake(namespace["output"])
+
+    with pytest.raises(AssertionError):
+        run_cells(BIDIRECTIONAL, tamper, after=0)
