@@ -79,3 +79,30 @@ myst_heading_anchors = 3  # stable #anchors for the headings readers link to
 html_theme = "furo"  # readable, accessible, light and dark themes out of the box
 html_title = project
 html_copy_source = False  # the MyST sources are in the repository; don't publish them twice
+
+
+def _fail_on_logged_warnings(app, doctree):
+    """TensorFlow's logger writes to stdout, not stderr, inside a notebook kernel, so its
+    warnings (retracing, deprecations) slip past nb_output_stderr; report them as well."""
+    from docutils import nodes
+    from sphinx.util import logging
+
+    for block in doctree.findall(nodes.literal_block):
+        if "stream" in block["classes"] and "WARNING:" in block.astext():
+            line = next(line for line in block.astext().splitlines() if "WARNING:" in line)
+            logging.getLogger(__name__).warning("a page logged a warning: %s", line, location=block)
+
+
+def _forget_environment_after_warnings(app, exception):
+    """A build that warned (and so, with -W, failed) must warn again until the page is
+    fixed. Sphinx saves its environment despite warnings, so the next build would skip the
+    pages that warned and pass; forget it, as Sphinx itself does after an exception. The
+    execution cache keeps the re-read quick. (``_warncount`` is private: there is no public
+    count.)"""
+    if getattr(app, "_warncount", 0):
+        (Path(app.doctreedir) / "environment.pickle").unlink(missing_ok=True)
+
+
+def setup(app):
+    app.connect("doctree-read", _fail_on_logged_warnings)
+    app.connect("build-finished", _forget_environment_after_warnings)

@@ -65,3 +65,22 @@ def test_bidirectional_page_fails_if_the_time_alignment_were_different(mistake) 
 
     with pytest.raises(AssertionError):
         run_cells(BIDIRECTIONAL, tamper, after=0)
+
+
+def test_two_executions_print_the_same_numbers() -> None:
+    from myst_nb.core.read import read_myst_markdown_notebook
+    from nbclient import NotebookClient
+
+    def printed() -> list[str]:
+        notebook = read_myst_markdown_notebook(BIDIRECTIONAL.read_text(), path=str(BIDIRECTIONAL))
+        NotebookClient(notebook, timeout=120, resources={"metadata": {"path": str(BIDIRECTIONAL.parent)}}).execute()
+        return [
+            output.get("text") or output.get("data", {}).get("text/plain", "")
+            for cell in notebook.cells
+            for output in cell.get("outputs", [])
+            if output.get("name") != "stderr"  # a fresh kernel's C++ start-up lines, not the page's
+        ]
+
+    first, second = printed(), printed()
+    assert any("[[" in text for text in first), "the page printed no arrays to compare"
+    assert first == second
