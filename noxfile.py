@@ -2,7 +2,7 @@
 
     nox -s docs      build the site into _build/html
     nox -s doctest   check the shapes the pages print (and the helper's doctests)
-    nox -s tests     everything: build, doctests and pytest tests/
+    nox -s tests     everything: build, doctests, pytest tests/, then lint
     nox -s lint      ruff
     nox -s lock      re-pin requirements.txt from requirements.in
 
@@ -98,7 +98,9 @@ def doctest(session: nox.Session) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Every check: build the site, run the doctests, then pytest tests/ (arguments go to pytest)."""
+    """Every check: build the site, run the doctests, then pytest tests/ (arguments go to
+    pytest); lint runs after it in the same invocation."""
+    session.notify("lint", posargs=[])
     _install(session)
     _build_html(session)
     _doctest(session)

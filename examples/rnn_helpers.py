@@ -143,6 +143,21 @@ CASES = (
 )
 
 
+def call(layer, *args, **kwargs):
+    """Call ``layer`` eagerly and return what it returned as NumPy arrays, same structure.
+
+    This is what ``keras.Model(inputs, layer(inputs)).predict(data)`` returns, without
+    building a model per call (and without ``predict``'s retracing warnings when a page
+    calls many layers). A single tensor comes back as one array, several as a tuple.
+    """
+    import keras
+
+    returned = layer(*args, **kwargs)
+    if isinstance(returned, (list, tuple)):
+        return tuple(keras.ops.convert_to_numpy(t) for t in returned)
+    return keras.ops.convert_to_numpy(returned)
+
+
 def versions() -> str:
     """The versions a page was executed with, for the line at the end of every page."""
     import keras

@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 from conftest import EXAMPLES, ROOT
 from myst_nb.core.read import read_myst_markdown_notebook
+from rnn_helpers import CASES
 
 HEADER_KEYS = ("jupytext:", "kernelspec:", "file_format: mystnb")
+SEED_CASE_PAGES = [ROOT / f"{case.page}.md" for case in CASES]
 
 
 def code_cells(page: Path) -> list[str]:
@@ -26,9 +28,15 @@ def test_every_example_is_a_seeded_mystnb_notebook_with_assertions() -> None:
             assert key in header, f"{source.name}: front matter lacks {key}"
         code = "\n".join(code_cells(source))
         assert "keras.utils.set_random_seed(SEED)" in code, f"{source.name} does not seed its weights"
-        assert "seed_input()" in code, f"{source.name} does not use the seed notebook's input"
         assert "assert" in code, f"{source.name} asserts nothing"
-        assert "verbose=0" in code or "predict" not in code, f"{source.name}: predict() prints timings"
+        assert "verbose=0" in code or "predict(" not in code, f"{source.name}: predict() prints timings"
+
+
+def test_seed_case_pages_use_the_seed_notebooks_input_and_units() -> None:
+    for page in SEED_CASE_PAGES:
+        code = "\n".join(code_cells(page))
+        assert "data = seed_input()" in code, f"{page.name} does not use the seed notebook's input"
+        assert "LSTM(4" in code or "LSTM(units" in code, f"{page.name} does not use units=4"
 
 
 def run_cells(page: Path, tamper=None, after: int = 0) -> None:
