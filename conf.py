@@ -25,8 +25,9 @@ os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(EXAMPLES), os.envir
 os.environ["KERAS_BACKEND"] = "tensorflow"
 # Pages run in the "python3" kernel defined in docs/_kernel: ipykernel's own, except that
 # what C++ libraries write straight to file descriptor 2 (TensorFlow's start-up chatter,
-# which no environment variable silences) goes to the build log instead of the page.
-# Python's warnings still reach the page, where nb_output_stderr below fails the build.
+# which no environment variable silences) goes to the build log instead of the page, and
+# an error shows as its message, not Keras's internal frames (xmode Minimal). Python's
+# warnings still reach the page, where nb_output_stderr below fails the build.
 os.environ["JUPYTER_PATH"] = os.pathsep.join(
     filter(None, [str(ROOT / "docs" / "_kernel"), os.environ.get("JUPYTER_PATH")])
 )
@@ -64,6 +65,9 @@ for _package in ("keras", "tensorflow", "numpy"):
     _cache_key.update(f"{_package}=={metadata.version(_package)}".encode())
 _cache_key.update(platform.python_version().encode())
 nb_execution_cache_path = str(ROOT / "_build" / ".jupyter_cache" / _cache_key.hexdigest()[:12])
+# Error outputs (cells tagged raises-exception) are plain text: Keras's messages list
+# arguments with "•", which the default traceback lexer cannot parse (a warning, so -W fails).
+nb_render_error_lexer = "text"
 # Anything a page writes to stderr (a deprecation warning, a retracing notice) becomes a
 # build warning, so -W turns it into a failure instead of noise on the page.
 nb_output_stderr = "warn"

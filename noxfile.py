@@ -2,7 +2,8 @@
 
     nox -s docs      build the site into _build/html
     nox -s doctest   check the shapes the pages print (and the helper's doctests)
-    nox -s tests     everything: build, doctests, pytest tests/, then lint
+    nox -s tests     everything: build, doctests, pytest tests/, then torch and lint
+    nox -s torch     check the PyTorch page's claims against real torch
     nox -s lint      ruff
     nox -s lock      re-pin requirements.txt from requirements.in
 
@@ -100,11 +101,19 @@ def doctest(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """Every check: build the site, run the doctests, then pytest tests/ (arguments go to
     pytest); lint runs after it in the same invocation."""
+    session.notify("torch", posargs=[])  # the PyTorch checks, in an environment with torch
     session.notify("lint", posargs=[])
     _install(session)
     _build_html(session)
     _doctest(session)
     session.run("python", "-m", "pytest", str(ROOT / "tests"), *session.posargs)
+
+
+@nox.session
+def torch(session: nox.Session) -> None:
+    """Check every PyTorch claim on the site against real torch (arguments go to pytest)."""
+    session.install("-r", str(ROOT / "requirements-torch.txt"))
+    session.run("python", "-m", "pytest", str(ROOT / "tests" / "test_pytorch.py"), *session.posargs)
 
 
 @nox.session

@@ -2,7 +2,8 @@
 
 The pages show every Keras call they make; this module only holds what many pages
 would otherwise paste: the input data, a table of what a call returned (names, shapes,
-and the shapes in symbols), and the versions the page was executed with.
+and the shapes in symbols), an eager ``call``, a check that an error is raised, and the
+versions the page was executed with.
 
 >>> seed_input().shape
 (1, 3, 3)
@@ -13,6 +14,7 @@ and the shapes in symbols), and the versions the page was executed with.
 from __future__ import annotations
 
 import platform
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -156,6 +158,32 @@ def call(layer, *args, **kwargs):
     if isinstance(returned, (list, tuple)):
         return tuple(keras.ops.convert_to_numpy(t) for t in returned)
     return keras.ops.convert_to_numpy(returned)
+
+
+@contextmanager
+def raises(kind: type[BaseException], *phrases: str):
+    """Check that the block raises ``kind`` with each of ``phrases`` in its message.
+
+    Pages show an error in a cell tagged ``raises-exception``, then check it with this, so
+    that a Keras release that stops raising, or rewords the message, fails the build.
+
+    >>> with raises(ValueError, "ndim=3"):
+    ...     raise ValueError("expected ndim=3, found ndim=2")
+    checked: ValueError, message contains 'ndim=3'
+    >>> with raises(ValueError, "ndim=3"):
+    ...     pass
+    Traceback (most recent call last):
+    ...
+    AssertionError: no ValueError was raised
+    """
+    try:
+        yield
+    except kind as error:
+        for phrase in phrases:
+            assert phrase in str(error), f"{phrase!r} is not in the message: {error}"
+        print(f"checked: {type(error).__name__}, message contains", ", ".join(map(repr, phrases)))
+    else:
+        raise AssertionError(f"no {kind.__name__} was raised")
 
 
 def versions() -> str:

@@ -15,9 +15,13 @@ HEADER_KEYS = ("jupytext:", "kernelspec:", "file_format: mystnb")
 SEED_CASE_PAGES = [ROOT / f"{case.page}.md" for case in CASES]
 
 
-def code_cells(page: Path) -> list[str]:
+def code_cells(page: Path, with_tags: bool = False) -> list:
+    """A page's code cells: their sources, or (source, tags) pairs."""
     notebook = read_myst_markdown_notebook(page.read_text(), path=str(page))
-    return [cell.source for cell in notebook.cells if cell.cell_type == "code"]
+    cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    if with_tags:
+        return [(cell.source, cell.metadata.get("tags", [])) for cell in cells]
+    return [cell.source for cell in cells]
 
 
 def test_every_example_is_a_seeded_mystnb_notebook_with_assertions() -> None:
@@ -40,13 +44,20 @@ def test_seed_case_pages_use_the_seed_notebooks_input_and_units() -> None:
 
 
 def run_cells(page: Path, tamper=None, after: int = 0) -> None:
-    """Execute a page's code cells in order; after cell ``after`` apply ``tamper`` to the namespace."""
+    """Execute every code cell of a page in order, as the build does, and also the cells it
+    skips (``skip-execution``); a ``raises-exception`` cell must raise. After cell ``after``,
+    ``tamper`` may change the namespace."""
     namespace: dict = {}
     cwd = os.getcwd()
     os.chdir(page.parent)
     try:
-        for index, source in enumerate(code_cells(page)):
-            exec(compile(source, f"{page.name}[cell {index}]", "exec"), namespace)
+        for index, (source, tags) in enumerate(code_cells(page, with_tags=True)):
+            code = compile(source, f"{page.name}[cell {index}]", "exec")
+            if "raises-exception" in tags:
+                with pytest.raises(Exception):  # noqa: B017 -- the page shows whichever error it is
+                    exec(code, namespace)
+            else:
+                exec(code, namespace)
             if tamper and index == after:
                 tamper(namespace)
     finally:
