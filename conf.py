@@ -6,6 +6,7 @@ Every setting that differs from Sphinx's or MyST-NB's default says why.
 import hashlib
 import os
 import platform
+import subprocess
 import sys
 from importlib import metadata
 from pathlib import Path
@@ -61,13 +62,25 @@ nb_execution_timeout = 60
 _cache_key = hashlib.sha256()
 for _helper in sorted(EXAMPLES.glob("*.py")):
     _cache_key.update(_helper.read_bytes())
-for _package in ("keras", "tensorflow", "numpy"):
+for _package in ("keras", "tensorflow", "numpy", "tf-keras"):
     _cache_key.update(f"{_package}=={metadata.version(_package)}".encode())
 _cache_key.update(platform.python_version().encode())
 nb_execution_cache_path = str(ROOT / "_build" / ".jupyter_cache" / _cache_key.hexdigest()[:12])
 # Error outputs (cells tagged raises-exception) are plain text: Keras's messages list
 # arguments with "•", which the default traceback lexer cannot parse (a warning, so -W fails).
 nb_render_error_lexer = "text"
+# shapes.json (every configuration, executed; docs/all-configurations.md documents it) is
+# published at the site's root. Like the pages it is computed once per cache key above, in
+# a fresh process so that this Sphinx process never imports TensorFlow.
+SHAPES_DIR = ROOT / "_build" / "shapes" / _cache_key.hexdigest()[:12]
+if not (SHAPES_DIR / "shapes.json").exists():
+    subprocess.run(
+        [sys.executable, str(EXAMPLES / "shape_table.py"), "--out", str(SHAPES_DIR / "shapes.json")],
+        check=True,
+    )
+html_extra_path = [str(SHAPES_DIR)]
+# The table page checks its executed rows against this very file.
+os.environ["RNN_SHAPES_JSON"] = str(SHAPES_DIR / "shapes.json")
 # Anything a page writes to stderr (a deprecation warning, a retracing notice) becomes a
 # build warning, so -W turns it into a failure instead of noise on the page.
 nb_output_stderr = "warn"
@@ -82,6 +95,9 @@ myst_heading_anchors = 3  # stable #anchors for the headings readers link to
 # --- HTML ------------------------------------------------------------------------------
 html_theme = "furo"  # readable, accessible, light and dark themes out of the box
 html_title = project
+# The shape explorer's script and stylesheet, and the favicon.
+html_static_path = ["docs/_static"]
+html_favicon = "docs/_static/favicon.svg"
 html_copy_source = False  # the MyST sources are in the repository; don't publish them twice
 
 

@@ -2,8 +2,9 @@
 
     nox -s docs      build the site into _build/html
     nox -s doctest   check the shapes the pages print (and the helper's doctests)
-    nox -s tests     everything: build, doctests, pytest tests/, then torch and lint
+    nox -s tests     everything: build, doctests, pytest tests/, then torch, versions, lint
     nox -s torch     check the PyTorch page's claims against real torch
+    nox -s versions  execute every page and doctest on the oldest and the pinned Keras 3
     nox -s lint      ruff
     nox -s lock      re-pin requirements.txt from requirements.in
 
@@ -53,6 +54,7 @@ def _bootstrap() -> None:
 
 try:
     import nox
+    from nox.command import CommandFailed
 except ModuleNotFoundError:
     if __name__ != "__main__":
         raise
@@ -100,13 +102,48 @@ def doctest(session: nox.Session) -> None:
 @nox.session
 def tests(session: nox.Session) -> None:
     """Every check: build the site, run the doctests, then pytest tests/ (arguments go to
-    pytest); lint runs after it in the same invocation."""
+    pytest); the torch, versions and lint sessions run after it in the same invocation."""
     session.notify("torch", posargs=[])  # the PyTorch checks, in an environment with torch
+    session.notify("versions", posargs=[])  # every page on the oldest supported Keras too
     session.notify("lint", posargs=[])
     _install(session)
     _build_html(session)
     _doctest(session)
     session.run("python", "-m", "pytest", str(ROOT / "tests"), *session.posargs)
+
+
+#: The Keras 3 / TensorFlow pairs the site supports, and so the range `nox -s versions`
+#: proves: the oldest pair every page and doctest passes on, and requirements.txt's pins.
+SUPPORTED = {
+    "oldest": ("keras==3.3.3", "tensorflow==2.16.2", "tf-keras==2.16.0"),
+    "pinned": (),
+}
+
+
+@nox.session
+@nox.parametrize("stack", list(SUPPORTED))
+def versions(session: nox.Session, stack: str) -> None:
+    """Execute every page's assertions and run the doctests on one supported Keras/TensorFlow pair."""
+    _install(session)
+    if SUPPORTED[stack]:
+        session.install(*SUPPORTED[stack])
+    out = BUILD / "versions" / stack
+    results = {}
+    for check, builder in (("pages and their assertions", "html"), ("doctests", "doctest")):
+        try:
+            # A failing page is a warning here, not an abort, so that every failure is listed.
+            session.run(
+                *SPHINX, "-D", "nb_execution_raise_on_error=0", "-b", builder, "-d", str(out / "doctrees"),
+                str(ROOT), str(out / builder),
+            )  # fmt: skip
+            results[check] = "pass"
+        except CommandFailed:
+            results[check] = "FAIL"
+    report = "import keras, tensorflow as tf; print(f'Keras {keras.__version__}, TensorFlow {tf.__version__}')"
+    stack_versions = session.run("python", "-c", report, silent=True).strip().splitlines()[-1]
+    session.log(f"{stack} ({stack_versions}): " + "; ".join(f"{check}: {r}" for check, r in results.items()))
+    if "FAIL" in results.values():
+        session.error(f"{stack_versions} does not pass; see the failures above")
 
 
 @nox.session

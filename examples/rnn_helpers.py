@@ -186,6 +186,24 @@ def raises(kind: type[BaseException], *phrases: str):
         raise AssertionError(f"no {kind.__name__} was raised")
 
 
+def keras_at_least(version: str) -> bool:
+    """Whether the Keras executing the page is ``version`` or newer.
+
+    For the few statements that an older supported Keras contradicts: the page states both
+    and checks the one that applies (``nox -s versions`` executes every page on the oldest
+    supported Keras too).
+
+    >>> keras_at_least("3.0")
+    True
+    """
+    import keras
+
+    def parts(v: str) -> tuple[int, ...]:
+        return tuple(int(p) for p in v.split(".")[:2])
+
+    return parts(keras.__version__) >= parts(version)
+
+
 def versions() -> str:
     """The versions a page was executed with, for the line at the end of every page."""
     import keras

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import sys
 from pathlib import Path
 
 from conftest import ROOT
@@ -22,3 +23,19 @@ def test_readme_excerpt_is_what_the_bidirectional_page_shows(built_site: Path) -
     page = (built_site / "examples" / "bidirectional-lstm-states.html").read_text()
     shown = [html.unescape(re.sub(r"<[^>]+>", "", pre)).strip() for pre in re.findall(r"<pre>(.*?)</pre>", page, re.S)]
     assert excerpt in shown
+
+
+def test_supported_range_stated_is_the_range_the_matrix_runs() -> None:
+    sys.path.insert(0, str(ROOT))
+    import noxfile
+
+    oldest = dict(requirement.split("==") for requirement in noxfile.SUPPORTED["oldest"])
+    lock = (ROOT / "requirements.txt").read_text()
+    # The pins for Python 3.11 and newer, the ones the site is built and hosted with.
+    newest = {
+        name: re.search(rf"^{name}==(\S+)(?: ; python_full_version >= '3.11')?$", lock, re.MULTILINE).group(1)
+        for name in ("keras", "tensorflow")
+    }
+    for text in (README, (ROOT / "index.md").read_text()):
+        assert f"Keras {oldest['keras']} with TensorFlow {oldest['tensorflow']}" in text
+        assert f"Keras {newest['keras']} and TensorFlow {newest['tensorflow']}" in text

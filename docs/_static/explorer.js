@@ -1,0 +1,367 @@
+/* Shape explorer (docs/explorer.md): what a Keras recurrent layer returns, for your sizes.
+ *
+ * Everything shown comes from shapes.json, which the build writes by executing every
+ * configuration (docs/all-configurations.md documents its format). The executed shapes are
+ * integers for the build's own sizes ("dims"), which differ pairwise and from 2·units, so
+ * each integer names one symbol; the explorer maps each back to its symbol and substitutes
+ * the reader's sizes. Plain JavaScript, no requests except shapes.json on this site.
+ */
+(function () {
+  "use strict";
+
+  var SHAPES_URL = "../shapes.json"; // relative to docs/explorer.html
+  var PAGE_PREFIX = "../"; // row.page is relative to the site's root
+  var MAX_SIZE = 1000000;
+  var SIZES = ["batch", "timesteps", "features", "units"];
+  var TWO_UNITS = "2·units";
+  var SERVE_HINT = "python -m http.server -d _build/html";
+
+  var data = null; // {dims, rows, symbolOf} once shapes.json has loaded and checked out
+  var els = {};
+
+  function byId(id) {
+    return document.getElementById(id);
+  }
+
+  function formatInt(n) {
+    // 1000000 -> "1,000,000" without depending on the reader's locale.
+    return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  }
+
+  function shorten(text) {
+    return text.length > 24 ? text.slice(0, 21) + "…" : text;
+  }
+
+  /* --- Reading the sizes ------------------------------------------------------------ */
+
+  // {value} for a usable size, or {error} saying what is wrong, in words.
+  function readSize(name) {
+    var input = els[name];
+    var raw = String(input.value).trim();
+    var range = "a whole number from 1 to " + formatInt(MAX_SIZE);
+    if (input.validity && input.validity.badInput) {
+      return { error: name + " is not a number: enter " + range + "." };
+    }
+    if (raw === "") {
+      return { error: name + " is empty: enter " + range + "." };
+    }
+    var n = Number(raw);
+    if (!isFinite(n)) {
+      return { error: name + " is not a number: enter " + range + "." };
+    }
+    if (n > MAX_SIZE) {
+      return { error: name + " must be at most " + formatInt(MAX_SIZE) + "; " + shorten(raw) + " is more." };
+    }
+    if (Math.floor(n) !== n) {
+      return { error: name + " must be a whole number; " + shorten(raw) + " is not." };
+    }
+    if (n < 1) {
+      return { error: name + " must be at least 1; " + shorten(raw) + " is not." };
+    }
+    return { value: n };
+  }
+
+  function showFieldError(name, message) {
+    var input = els[name];
+    var error = byId("se-" + name + "-error");
+    error.textContent = message || "";
+    if (message) {
+      input.setAttribute("aria-invalid", "true");
+    } else {
+      input.removeAttribute("aria-invalid");
+    }
+  }
+
+  /* --- shapes.json ------------------------------------------------------------------ */
+
+  // Check the file's promise that dims differ pairwise (and from 2·units), so that every
+  // executed size reads back as one symbol; throws an Error naming what is wrong.
+  function prepare(json) {
+    if (!json || typeof json !== "object" || !json.dims || !Array.isArray(json.rows)) {
+      throw new Error("it has no dims and rows");
+    }
+    var symbolOf = {};
+    var names = SIZES.concat([TWO_UNITS]);
+    for (var i = 0; i < names.length; i++) {
+      var size = names[i] === TWO_UNITS ? 2 * json.dims.units : json.dims[names[i]];
+      if (typeof size !== "number" || Math.floor(size) !== size || size < 1) {
+        throw new Error("its dims lack a size for " + names[i]);
+      }
+      if (Object.prototype.hasOwnProperty.call(symbolOf, size)) {
+        throw new Error("its dims are not pairwise distinct (" + size + ")");
+      }
+      symbolOf[size] = names[i];
+    }
+    return { dims: json.dims, rows: json.rows, symbolOf: symbolOf };
+  }
+
+  function load() {
+    setStatus("Loading the executed configurations…", "loading");
+    if (typeof fetch !== "function") {
+      fail("This browser cannot load shapes.json (it has no fetch); the table of every configuration has the same data.");
+      return;
+    }
+    fetch(SHAPES_URL, { cache: "no-cache" })
+      .then(function (response) {
+        if (!response.ok) {
+          throw new Error("the server answered " + response.status + " for " + response.url);
+        }
+        return response.json();
+      })
+      .then(function (json) {
+        data = prepare(json);
+        fillDefaultSizes();
+        safeUpdate();
+      })
+      .catch(function (error) {
+        var served = window.location.protocol === "http:" || window.location.protocol === "https:";
+        var why = served
+          ? "Could not load shapes.json (" + error.message + "). Build the site (nox -s docs) and serve " +
+            "the whole of _build/html over HTTP, for example with: " + SERVE_HINT
+          : "Could not load shapes.json: this page was opened as a file, and browsers do not let a page " +
+            "read the files next to it. Serve the site over HTTP instead: in the project folder run " +
+            SERVE_HINT + " and open http://localhost:8000/docs/explorer.html";
+        fail(why);
+      });
+  }
+
+  function fillDefaultSizes() {
+    for (var i = 0; i < SIZES.length; i++) {
+      var input = els[SIZES[i]];
+      if (input.value === "" && !(input.validity && input.validity.badInput)) {
+        input.value = String(data.dims[SIZES[i]]);
+      }
+    }
+  }
+
+  /* --- The chosen configuration ------------------------------------------------------ */
+
+  function findRow() {
+    var layer = els.layer.value;
+    var wrapper = els.wrapper.value;
+    var bidirectional = wrapper !== "none";
+    var mergeMode = wrapper === "none" || wrapper === "None" ? null : wrapper;
+    var sequences = els.sequences.checked;
+    var state = els.state.checked;
+    for (var i = 0; i < data.rows.length; i++) {
+      var row = data.rows[i];
+      if (
+        row.layer === layer &&
+        row.bidirectional === bidirectional &&
+        row.merge_mode === mergeMode &&
+        row.return_sequences === sequences &&
+        row.return_state === state
+      ) {
+        return row;
+      }
+    }
+    return null;
+  }
+
+  // The executed shape, in symbols: [ "batch", "timesteps", "2·units" ].
+  function symbolsOf(output) {
+    if (!Array.isArray(output.shape)) {
+      throw new Error("an output of this row has no shape");
+    }
+    return output.shape.map(function (size) {
+      if (!Object.prototype.hasOwnProperty.call(data.symbolOf, size)) {
+        throw new Error("the size " + size + " in a shape is none of dims");
+      }
+      return data.symbolOf[size];
+    });
+  }
+
+  function variableName(name) {
+    // "forward hidden state h" -> "forward_h", "backward output" -> "backward_output"
+    return String(name).replace(/(hidden|cell) state /, "").replace(/\s+/g, "_");
+  }
+
+  // The Python a reader would write, from the executed row's call with their sizes.
+  function pythonCall(row, sizes, names) {
+    var layer = String(row.call)
+      .replace(/\bunits\b/, String(sizes.units))
+      .replace(/\b(Bidirectional|LSTM|GRU|SimpleRNN)\(/g, "keras.layers.$1(")
+      .replace(/'/g, '"');
+    var targets = names.map(variableName);
+    var valid = targets.every(function (t) {
+      return /^[A-Za-z_][A-Za-z0-9_]*$/.test(t);
+    });
+    var unique = targets.filter(function (t, i) {
+      return targets.indexOf(t) === i;
+    });
+    var left = valid && unique.length === targets.length ? targets.join(", ") : "returned";
+    return [
+      "import keras",
+      "",
+      "x = keras.ops.zeros((" + [sizes.batch, sizes.timesteps, sizes.features].join(", ") +
+        "))  # (batch, timesteps, features)",
+      wrapCall("layer = " + layer),
+      wrapTargets(left, " = layer(x)"),
+    ].join("\n");
+  }
+
+  var LINE = 79;
+
+  // layer = keras.layers.Bidirectional(keras.layers.LSTM(4), merge_mode="sum") on three
+  // lines when it is too long for one, as a formatter would write it.
+  function wrapCall(line) {
+    var match = /^(layer = keras\.layers\.Bidirectional\()(.*\))(, merge_mode=.*)?\)$/.exec(line);
+    if (line.length <= LINE || !match) {
+      return line;
+    }
+    var parts = ["    " + match[2] + ","];
+    if (match[3]) {
+      parts.push("    " + match[3].slice(2) + ",");
+    }
+    return [match[1]].concat(parts, [")"]).join("\n");
+  }
+
+  // a, b, c = layer(x), with the names in parentheses over two lines when too long.
+  function wrapTargets(left, right) {
+    if ((left + right).length <= LINE || left.indexOf(", ") < 0) {
+      return left + right;
+    }
+    var names = left.split(", ");
+    var half = Math.ceil(names.length / 2);
+    return "(\n    " + names.slice(0, half).join(", ") + ",\n    " + names.slice(half).join(", ") + ",\n)" + right;
+  }
+
+  /* --- Showing it ---------------------------------------------------------------------- */
+
+  // kind: "error" (shown, marked as a problem), "result" (read out by screen readers; the
+  // table shows the same), or anything else (shown as it is, e.g. while loading).
+  function setStatus(text, kind) {
+    els.status.textContent = text;
+    els.status.classList.toggle("se-status-error", kind === "error");
+    els.status.classList.toggle("se-status-result", kind === "result");
+  }
+
+  function hideResult() {
+    els.result.hidden = true;
+    els.call.textContent = "";
+    els.caption.textContent = "";
+    els.tbody.textContent = "";
+    els.link.textContent = "";
+    els.link.setAttribute("href", "all-configurations.html");
+  }
+
+  function fail(message) {
+    hideResult();
+    setStatus(message, "error");
+  }
+
+  function cell(tag, text) {
+    var node = document.createElement(tag);
+    node.textContent = text;
+    return node;
+  }
+
+  function update() {
+    if (!data) {
+      return; // still loading, or the load failed and says so
+    }
+    var sizes = {};
+    var problems = [];
+    for (var i = 0; i < SIZES.length; i++) {
+      var read = readSize(SIZES[i]);
+      showFieldError(SIZES[i], read.error);
+      if (read.error) {
+        problems.push(read.error);
+      } else {
+        sizes[SIZES[i]] = read.value;
+      }
+    }
+    if (problems.length) {
+      fail("No result until the sizes are fixed. " + problems.join(" "));
+      return;
+    }
+    var row = findRow();
+    if (!row) {
+      fail("shapes.json has no row for this configuration; the table of every configuration lists those it has.");
+      return;
+    }
+    var values = {};
+    for (var s = 0; s < SIZES.length; s++) {
+      values[SIZES[s]] = sizes[SIZES[s]];
+    }
+    values[TWO_UNITS] = 2 * sizes.units;
+
+    var outputs = Array.isArray(row.outputs) ? row.outputs : [];
+    var shown = outputs.map(function (output) {
+      var symbols = symbolsOf(output);
+      return {
+        name: String(output.name),
+        shape: "(" + symbols.map(function (symbol) { return values[symbol]; }).join(", ") + ")",
+        symbols: "(" + symbols.join(", ") + ")",
+      };
+    });
+    if (!shown.length) {
+      fail("shapes.json lists nothing returned for this configuration.");
+      return;
+    }
+
+    var names = shown.map(function (o) { return o.name; });
+    els.call.textContent = pythonCall(row, sizes, names);
+    els.caption.textContent =
+      "What layer(x) returns, in order: " + shown.length + (shown.length === 1 ? " tensor." : " tensors.");
+    els.tbody.textContent = "";
+    shown.forEach(function (o, index) {
+      var tr = document.createElement("tr");
+      tr.appendChild(cell("td", String(index)));
+      tr.appendChild(cell("td", o.name));
+      tr.appendChild(cell("td", o.shape));
+      tr.appendChild(cell("td", o.symbols));
+      els.tbody.appendChild(tr);
+    });
+    els.link.textContent = String(row.page);
+    els.link.setAttribute("href", PAGE_PREFIX + row.page + ".html");
+    els.result.hidden = false;
+    setStatus(
+      String(row.call).replace(/\bunits\b/, String(sizes.units)).replace(/'/g, '"') + " returns " +
+        shown.map(function (o) { return o.name + " " + o.shape; }).join(", ") + ".",
+      "result"
+    );
+  }
+
+  function safeUpdate() {
+    try {
+      update();
+    } catch (error) {
+      fail("The explorer could not read shapes.json: " + error.message + ".");
+    }
+  }
+
+  function start() {
+    els = {
+      layer: byId("se-layer"),
+      wrapper: byId("se-wrapper"),
+      sequences: byId("se-return-sequences"),
+      state: byId("se-return-state"),
+      batch: byId("se-batch"),
+      timesteps: byId("se-timesteps"),
+      features: byId("se-features"),
+      units: byId("se-units"),
+      status: byId("se-status"),
+      result: byId("se-result"),
+      call: document.querySelector("#se-call code"),
+      caption: byId("se-caption"),
+      tbody: document.querySelector("#se-table tbody"),
+      link: byId("se-page-link"),
+    };
+    for (var key in els) {
+      if (!els[key]) {
+        return; // not the explorer page, or its markup changed: do nothing rather than throw
+      }
+    }
+    var root = byId("shape-explorer");
+    root.addEventListener("input", safeUpdate);
+    root.addEventListener("change", safeUpdate);
+    load();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();

@@ -1,0 +1,475 @@
+"""Pictures for the pages, drawn by matplotlib when the site is built.
+
+Three drawings: :func:`timeline` (a recurrent layer unrolled over its time steps, with
+the tensors a call returns highlighted and numbered), :func:`state_heatmaps` (``h`` and
+``c`` after every step) and :func:`masking_picture` (what the output holds at padded
+steps). Each returns a :class:`Picture`, which a notebook shows as a PNG image.
+
+Every drawing checks the results it is given against what it draws: a picture of three
+returned tensors fails when Keras returned two, and a cell marked "zeros" must be zeros.
+
+The pictures are cards that read in light and dark themes: dark text on a white
+background, the Okabe-Ito colour-blind-safe palette, and never colour alone (returned
+tensors are also hatched and labelled; masked steps are hatched and named). They are
+deterministic: matplotlib's default style is restored before each drawing, figure sizes
+and resolution are fixed, and the PNG carries no timestamp or version.
+
+What a call returns, in order, as the pictures label it:
+
+>>> returned_labels(return_state=True)
+['[0] output', '[1] h', '[2] c']
+>>> returned_labels(return_sequences=True, return_state=True, bidirectional=True)
+['[0] output', '[1] forward h', '[2] forward c', '[3] backward h', '[4] backward c']
+>>> returned_labels(layer="GRU", return_state=True, bidirectional=True)
+['[0] output', '[1] forward h', '[2] backward h']
+>>> returned_labels(return_sequences=True)  # one tensor, not a tuple: no position
+['output']
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+from collections.abc import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")  # draw to memory; the page shows the PNG bytes, not a window
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.patches import FancyBboxPatch, Patch, Rectangle
+
+#: Resolution of every picture, in dots per inch: sharp enough, and keeps pages light.
+DPI = 100
+
+# Colours from the Okabe-Ito palette (safe for the common colour-vision deficiencies), with
+# pale tints of them as fills, and a dark orange that marks what a call returns.
+GREEN, BLUE, VERMILLION, DARK_ORANGE = "#009E73", "#0072B2", "#D55E00", "#a86f00"
+INK, GREY = "#1a1a1a", "#8c8c8c"
+
+#: How each kind of box is drawn. "returned" is hatched as well as coloured.
+STYLES = {
+    "cell": dict(facecolor="#d6ecf8", edgecolor=BLUE, linewidth=1.4),
+    "input": dict(facecolor="#d3efe5", edgecolor=GREEN, linewidth=1.2),
+    "returned": dict(facecolor="#fbe4b4", edgecolor=DARK_ORANGE, linewidth=2.4, hatch="///"),
+    "not returned": dict(facecolor="#f3f3f3", edgecolor=GREY, linewidth=1.0, linestyle=(0, (4, 3))),
+}
+
+
+class Picture:
+    """A drawn figure as PNG bytes; a notebook displays it as an image.
+
+    >>> Picture(b"...png bytes...")
+    <Picture: PNG, 15 bytes>
+    """
+
+    def __init__(self, png: bytes):
+        self.png = png
+
+    def _repr_png_(self) -> bytes:
+        return self.png
+
+    def __repr__(self) -> str:
+        return f"<Picture: PNG, {len(self.png)} bytes>"
+
+
+def _figure(width: float, height: float):
+    """A new figure of a fixed size, drawn with matplotlib's defaults and this module's style."""
+    matplotlib.rcdefaults()  # nothing a page (or a reader's matplotlibrc) set carries over
+    plt.rcParams.update(
+        {
+            "font.size": 10,
+            "text.color": INK,
+            "axes.labelcolor": INK,
+            "axes.edgecolor": INK,
+            "xtick.color": INK,
+            "ytick.color": INK,
+            "hatch.linewidth": 0.8,
+            "svg.hashsalt": "keras-rnn-returns",  # stable ids, should anyone save SVG
+        }
+    )
+    return plt.figure(figsize=(width, height), dpi=DPI, facecolor="white")
+
+
+def _png(fig) -> Picture:
+    """Render ``fig`` to PNG bytes, without a timestamp or software tag, and close it."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=DPI, facecolor="white", metadata={"Software": None})
+    plt.close(fig)
+    return Picture(buffer.getvalue())
+
+
+# --- what a call returns ---------------------------------------------------------------
+
+
+def returned_labels(
+    *, layer: str = "LSTM", return_sequences: bool = False, return_state: bool = False, bidirectional: bool = False
+) -> list[str]:
+    """The tensors a call returns, in order, labelled with their position in the tuple.
+
+    ``layer`` is ``"LSTM"`` (two states, ``h`` and ``c``), ``"GRU"`` or ``"SimpleRNN"``
+    (one state, ``h``). ``return_sequences`` does not change the count, only the output's
+    shape. A call that returns one tensor returns it alone, not in a tuple.
+    """
+    states = ["h", "c"] if layer == "LSTM" else ["h"]
+    if bidirectional:
+        states = [f"{direction} {s}" for direction in ("forward", "backward") for s in states]
+    names = ["output", *states] if return_state else ["output"]
+    if len(names) == 1:
+        return names
+    return [f"[{i}] {name}" for i, name in enumerate(names)]
+
+
+def _check_returned(returned, labels, *, return_sequences, bidirectional, timesteps):
+    """Check that what Keras returned is what the picture draws: the count, the ranks, and
+    the final states sitting where the picture says they sit in the output."""
+    arrays = [np.asarray(a) for a in (returned if isinstance(returned, (list, tuple)) else [returned])]
+    if len(arrays) != len(labels):
+        raise ValueError(f"the picture draws {len(labels)} tensor(s), {labels}, but the call returned {len(arrays)}")
+    output, states = arrays[0], arrays[1:]
+    if output.ndim != (3 if return_sequences else 2) or (return_sequences and output.shape[1] != timesteps):
+        raise ValueError(f"an output of shape {output.shape} is not what the picture draws")
+    if not states:
+        return
+    units = states[0].shape[-1]
+    last, first = (output[:, -1], output[:, 0]) if return_sequences else (output, output)
+    if not bidirectional:  # the picture says: h is the output of the last step
+        np.testing.assert_allclose(last, states[0], rtol=1e-6, atol=1e-6)
+        return
+    # the forward h is the forward half at the last step, the backward h the backward half at step 0
+    half = len(states) // 2
+    np.testing.assert_allclose(last[:, :units], states[0], rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(first[:, units:], states[half], rtol=1e-6, atol=1e-6)
+
+
+# --- the unrolled time line ------------------------------------------------------------
+
+STEP = 2.1  # distance between two time steps, in the time line's data units
+
+
+def timeline(
+    returned=None,
+    *,
+    layer: str = "LSTM",
+    return_sequences: bool = False,
+    return_state: bool = False,
+    bidirectional: bool = False,
+    timesteps: int = 3,
+) -> Picture:
+    """The layer unrolled over ``timesteps`` steps, with what the call returns highlighted.
+
+    Inputs ``x[t]`` are at the bottom; one box per step reads its input and carries ``h``
+    (and ``c`` for an LSTM) to the next step; the step's output ``h[t]`` is above it.
+    Returned tensors are hatched, outlined in orange and labelled with their position in
+    the returned tuple; what is computed but not returned is dashed grey. With
+    ``bidirectional`` a forward row (left to right) sits above the inputs and a backward
+    row (right to left) below them, so the backward final state comes out at step 0.
+
+    Pass what Keras ``returned`` to check the picture against it: the number of tensors,
+    the output's rank, and the final ``h`` found where the picture says it is.
+    """
+    labels = returned_labels(
+        layer=layer, return_sequences=return_sequences, return_state=return_state, bidirectional=bidirectional
+    )
+    if returned is not None:
+        _check_returned(
+            returned, labels, return_sequences=return_sequences, bidirectional=bidirectional, timesteps=timesteps
+        )
+    output_shape = "(batch, timesteps, " if return_sequences else "(batch, "
+    output_shape += "2·units)" if bidirectional else "units)"
+    output_label = f"{labels[0]} {output_shape}"
+    state_names = ["h", "c"] if layer == "LSTM" else ["h"]
+    draw = _two_rows if bidirectional else _one_row
+    fig = draw(timesteps, layer, state_names, return_sequences, return_state, output_label, labels[1:])
+
+    flags = [
+        f"{flag}=True" for flag, on in (("return_sequences", return_sequences), ("return_state", return_state)) if on
+    ]
+    call = f"{layer}({', '.join(['units', *flags])})"
+    call = f"Bidirectional({call})" if bidirectional else call
+    returns = labels[0] if len(labels) == 1 else "(" + ", ".join(label.split(" ", 1)[1] for label in labels) + ")"
+    fig.suptitle(f"{call}\nreturns {returns}", fontsize=11.5, fontweight="bold", y=0.985, linespacing=1.4)
+    _legend(fig, [("returned by the call", "returned"), ("computed, not returned", "not returned")])
+    return _png(fig)
+
+
+def _one_row(timesteps, layer, state_names, return_sequences, return_state, output_label, state_labels):
+    """A single layer: inputs, one row of steps, outputs above; final states on the right."""
+    last = timesteps - 1
+    ax = _canvas((-2.4, STEP * last + 4.4), (-0.45, 3.55))
+    y_in, y_cell, y_out = 0.0, 1.45, 2.9
+    _row(ax, y_cell, timesteps, state_names, backward=False, name=layer)
+    for t in range(timesteps):
+        x = STEP * t
+        shown = return_sequences or t == last
+        _box(ax, x, y_in, f"x[{t}]", "input", width=0.9, height=0.5)
+        _arrow(ax, (x, y_in + 0.25), (x, y_cell - 0.36), GREEN)
+        _box(ax, x, y_out, f"h[{t}]", "returned" if shown else "not returned", width=0.95, height=0.5)
+        _arrow(ax, (x, y_cell + 0.36), (x, y_out - 0.25), INK if shown else GREY)
+    _bracket(ax, 0 if return_sequences else last, last, y_out + 0.45, output_label)
+    equal_to = "output[:, -1]" if return_sequences else "[0] output"
+    _final_states(ax, STEP * last, y_cell, state_names, return_state, state_labels, +1, equal_to)
+    return ax.figure
+
+
+def _two_rows(timesteps, layer, state_names, return_sequences, return_state, output_label, state_labels):
+    """Bidirectional: the forward row above the inputs, the backward row below them, each
+    with its outputs on the outside and its final states where it finishes."""
+    last = timesteps - 1
+    ax = _canvas((-4.8, STEP * last + 4.8), (-0.8, 5.85))
+    y_bwd_out, y_bwd, y_in, y_fwd, y_fwd_out = 0.0, 1.3, 2.6, 3.9, 5.2
+    _row(ax, y_fwd, timesteps, state_names, backward=False, name="forward")
+    _row(ax, y_bwd, timesteps, state_names, backward=True, name="backward")
+    for t in range(timesteps):
+        x = STEP * t
+        forward_shown = return_sequences or t == last  # without sequences: each direction's last step
+        backward_shown = return_sequences or t == 0
+        _box(ax, x, y_in, f"x[{t}]", "input", width=0.9, height=0.5)
+        _arrow(ax, (x, y_in + 0.25), (x, y_fwd - 0.36), GREEN)
+        _arrow(ax, (x, y_in - 0.25), (x, y_bwd + 0.36), GREEN)
+        _box(ax, x, y_fwd_out, f"→h[{t}]", "returned" if forward_shown else "not returned", width=0.95, height=0.5)
+        _box(ax, x, y_bwd_out, f"←h[{t}]", "returned" if backward_shown else "not returned", width=0.95, height=0.5)
+        _arrow(ax, (x, y_fwd + 0.36), (x, y_fwd_out - 0.25), INK if forward_shown else GREY)
+        _arrow(ax, (x, y_bwd - 0.36), (x, y_bwd_out + 0.25), INK if backward_shown else GREY)
+    _bracket(ax, 0 if return_sequences else last, last, y_fwd_out + 0.45, output_label)
+    if return_sequences:
+        merged = "output[:, t] = forward →h[t] (first units) next to backward ←h[t] (last units)"
+    else:
+        merged = "output = forward →h[last step] (first units) next to backward ←h[0] (last units)"
+    _note(ax, STEP * last / 2, y_bwd_out - 0.52, merged)
+    n = len(state_names)
+    forward_equal, backward_equal = ("output[:, -1, :units]", "output[:, 0, units:]") if return_sequences else ("", "")
+    _final_states(ax, STEP * last, y_fwd, state_names, return_state, state_labels[:n], +1, forward_equal)
+    _final_states(ax, 0, y_bwd, state_names, return_state, state_labels[n:], -1, backward_equal)
+    return ax.figure
+
+
+def _canvas(xlim, ylim, scale=0.68, top=0.75, bottom=0.4):
+    """Axes whose data units are ``scale`` inches both ways (boxes keep their shape), with
+    ``top`` inches for the title and ``bottom`` inches for the legend."""
+    width = (xlim[1] - xlim[0]) * scale
+    height = (ylim[1] - ylim[0]) * scale + top + bottom
+    fig = _figure(width, height)
+    ax = fig.add_axes((0, bottom / height, 1, 1 - (top + bottom) / height))
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    ax.set_axis_off()
+    return ax
+
+
+def _row(ax, y, timesteps, state_names, *, backward, name):
+    """One direction's steps at height ``y``: zeros come in where it starts, and the states
+    go from step to step (right to left when ``backward``)."""
+    direction = -1 if backward else 1
+    order = list(range(timesteps))[::direction]
+    for t in order:
+        _box(ax, STEP * t, y, f"{name}\nreads x[{t}]", "cell", height=0.72, fontsize=9)
+    for before, after in itertools.pairwise(order):
+        _carry(ax, STEP * before + direction * 0.63, STEP * after - direction * 0.63, y, state_names)
+    start = STEP * order[0]
+    _carry(ax, start - direction * 1.5, start - direction * 0.63, y, state_names)
+    _note(ax, start - direction * 1.55, y, "zeros", ha="right" if direction == 1 else "left", colour="#444444")
+
+
+def _carry(ax, x0, x1, y, state_names):
+    """State arrows from x0 to x1: h solid blue, c dashed vermillion, each labelled."""
+    lanes = (
+        {"h": (y + 0.15, BLUE, "-"), "c": (y - 0.15, VERMILLION, "--")}
+        if len(state_names) == 2
+        else {"h": (y, BLUE, "-")}
+    )
+    for name, (lane_y, colour, style) in lanes.items():
+        _arrow(ax, (x0, lane_y), (x1, lane_y), colour, style)
+        _note(ax, (x0 + x1) / 2, lane_y + 0.1, name, va="bottom", weight="bold", colour=colour)
+
+
+def _final_states(ax, x_last, y, state_names, returned, labels, side, equal_to):
+    """The final states, out of the step at ``x_last`` on ``side`` (+1 right, -1 left),
+    labelled with their position in the returned tuple, or "not returned"."""
+    x_box = x_last + side * 1.55
+    offsets = [0.42, -0.42] if len(state_names) == 2 else [0.0]
+    for index, (name, dy) in enumerate(zip(state_names, offsets, strict=True)):
+        lane = dy * 0.36  # the h lane is above the c lane
+        _arrow(ax, (x_last + side * 0.63, y + lane), (x_box - side * 0.54, y + dy), INK)
+        _box(ax, x_box, y + dy, f"final {name}", "returned" if returned else "not returned", width=1.05, height=0.5)
+        text = labels[index] if returned else "not returned"
+        if returned and name == "h" and equal_to:
+            text += f"\n= {equal_to}"
+        ha = "left" if side == 1 else "right"
+        _note(ax, x_box + side * 0.7, y + dy, text, ha=ha, weight="bold" if returned else "normal")
+
+
+def _box(ax, x, y, text, kind, width=1.25, height=0.62, fontsize=10):
+    """A rounded box centred on (x, y) with ``text`` in it, drawn in the style ``kind``."""
+    corner = (x - width / 2, y - height / 2)
+    ax.add_patch(FancyBboxPatch(corner, width, height, boxstyle="round,pad=0.02,rounding_size=0.08", **STYLES[kind]))
+    colour = "#555555" if kind == "not returned" else INK
+    # a white backing keeps text legible on hatching
+    backing = dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor="none", alpha=0.85)
+    ax.text(
+        x,
+        y,
+        text,
+        ha="center",
+        va="center",
+        fontsize=fontsize,
+        color=colour,
+        bbox=backing if kind == "returned" else None,
+    )
+
+
+def _arrow(ax, start, end, colour=INK, style="-"):
+    arrow = dict(arrowstyle="-|>", color=colour, linestyle=style, linewidth=1.3, shrinkA=0, shrinkB=0)
+    ax.annotate("", xy=end, xytext=start, arrowprops=arrow)
+
+
+def _note(ax, x, y, text, ha="center", va="center", weight="normal", colour=INK):
+    ax.text(x, y, text, ha=ha, va=va, fontsize=9, fontweight=weight, color=colour)
+
+
+def _bracket(ax, first, last, y, text):
+    """A bracket over the steps ``first`` to ``last`` at height ``y``, labelled with ``text``."""
+    x0, x1 = STEP * first - 0.5, STEP * last + 0.5
+    ax.plot([x0, x0, x1, x1], [y - 0.1, y, y, y - 0.1], color=DARK_ORANGE, linewidth=2)
+    ax.text((x0 + x1) / 2, y + 0.1, text, ha="center", va="bottom", fontsize=10, fontweight="bold")
+
+
+def _legend(fig, entries):
+    handles = [
+        Patch(label=label, **{key: value for key, value in STYLES[kind].items() if key != "linewidth"})
+        for label, kind in entries
+    ]
+    fig.legend(handles=handles, loc="lower center", ncol=len(handles), frameon=False, fontsize=9.5, handlelength=2.5)
+
+
+# --- h and c over time -----------------------------------------------------------------
+
+
+def state_heatmaps(h_steps, c_steps) -> Picture:
+    """Heat maps of the hidden state and the cell state after every step, ``units x timesteps``.
+
+    ``h_steps`` and ``c_steps`` are ``(timesteps, units)``: row ``t`` is the state after
+    step ``t``. Both maps share one colour scale, centred on zero, so magnitudes compare;
+    every square also prints its value, so nothing depends on colour.
+    """
+    h_steps, c_steps = np.asarray(h_steps), np.asarray(c_steps)
+    if h_steps.shape != c_steps.shape or h_steps.ndim != 2:
+        raise ValueError(f"expected two (timesteps, units) arrays, got {h_steps.shape} and {c_steps.shape}")
+    timesteps, units = h_steps.shape
+    limit = float(np.ceil(max(np.abs(h_steps).max(), np.abs(c_steps).max()) * 10) / 10)
+    fig = _figure(8.6, 4.2)
+    titles = ("hidden state h\n(the output at each step)", "cell state c\n(only the final one is returned)")
+    for index, (values, title) in enumerate(zip((h_steps, c_steps), titles, strict=True)):
+        ax = fig.add_axes((0.08 + index * 0.49, 0.19, 0.33, 0.6))
+        image = ax.imshow(values.T, cmap="PuOr_r", vmin=-limit, vmax=limit, aspect="auto")
+        for t in range(timesteps):
+            for u in range(units):
+                value = values[t, u]
+                colour = "white" if abs(value) > 0.6 * limit else INK
+                ax.text(t, u, f"{value:+.3f}", ha="center", va="center", fontsize=9.5, color=colour)
+        # the last column is the final state, the one return_state returns
+        ax.add_patch(Rectangle((timesteps - 1.5, -0.5), 1, units, fill=False, edgecolor=INK, linewidth=2.5))
+        ax.set_xticks(range(timesteps), [*map(str, range(timesteps - 1)), f"{timesteps - 1}\n(final)"])
+        ax.set_yticks(range(units), [f"{u}" for u in range(units)])
+        ax.set_xlabel("time step")
+        ax.set_ylabel("unit")
+        ax.set_title(title, fontsize=10.5, fontweight="bold")
+        colour_bar = fig.colorbar(image, ax=ax, fraction=0.08, pad=0.04)
+        colour_bar.ax.tick_params(labelsize=8.5)
+    fig.suptitle("After each step h = o · tanh(c): the sign of c, a smaller magnitude", fontsize=11.5, y=0.97)
+    return _png(fig)
+
+
+# --- masked steps ----------------------------------------------------------------------
+
+KINDS = {
+    "real": dict(facecolor="#cfe6f6", edgecolor=BLUE, hatch=""),
+    "repeats": dict(facecolor="#fbe4b4", edgecolor=DARK_ORANGE, hatch="///"),
+    "zeros": dict(facecolor="#ececec", edgecolor="#666666", hatch="..."),
+}
+
+
+def step_kinds(output, mask) -> list[list[str]]:
+    """Name what each step of an output sequence holds: ``"real"`` (an unmasked step),
+    ``"zeros"`` (a masked step of zeros), or ``"repeats N"`` (a masked step that repeats
+    the output of real step ``N``). A masked step that is neither is an error.
+
+    >>> output = np.array([[[0.0], [0.5], [0.5], [0.7]]])  # (batch, timesteps, units)
+    >>> step_kinds(output, [[False, True, False, True]])
+    [['zeros', 'real', 'repeats 1', 'real']]
+    >>> step_kinds(output, [[True, True, True, False]])
+    Traceback (most recent call last):
+    ...
+    ValueError: masked step 3 of sequence 0 is neither zeros nor the previous output
+    """
+    output, mask = np.asarray(output), np.asarray(mask, bool)
+    kinds = []
+    for row, (sequence, keep) in enumerate(zip(output, mask, strict=True)):
+        names, source = [], None
+        for t, real in enumerate(keep):
+            if real:
+                names.append("real")
+                source = t
+            elif np.allclose(sequence[t], 0):
+                names.append("zeros")
+            elif t > 0 and np.allclose(sequence[t], sequence[t - 1]) and source is not None:
+                names.append(f"repeats {source}")
+            else:
+                raise ValueError(f"masked step {t} of sequence {row} is neither zeros nor the previous output")
+        kinds.append(names)
+    return kinds
+
+
+def masking_picture(mask, panels: Sequence[tuple], row_names: Sequence[str]) -> Picture:
+    """What each output step holds, for sequences padded in different places.
+
+    ``mask`` is ``(batch, timesteps)`` (``False`` where masked). ``panels`` holds
+    ``(title, output, states)`` triples: an output sequence ``(batch, timesteps, ...)`` and
+    a dict from a short name (``"h"``) to ``(state, columns)``, a returned state and the
+    output columns it is found in; every step whose output equals the state is marked
+    with its name. One row per sequence, named by ``row_names``.
+    """
+    mask = np.asarray(mask, bool)
+    batch, timesteps = mask.shape
+    top, bottom, row_height, names_width, panel_width = 0.75, 0.9, 0.75, 1.2, 4.3
+    width, height = names_width + panel_width * len(panels), top + bottom + row_height * batch
+    fig = _figure(width, height)
+    for index, (title, output, states) in enumerate(panels):
+        output = np.asarray(output)
+        kinds = step_kinds(output, mask)
+        left = names_width + index * panel_width
+        ax = fig.add_axes((left / width, bottom / height, (panel_width - 0.3) / width, row_height * batch / height))
+        for row in range(batch):
+            for t in range(timesteps):
+                kind = kinds[row][t]
+                style = KINDS[kind.split()[0]]
+                ax.add_patch(Rectangle((t, row), 1, 1, linewidth=1.0, **style))
+                text = f"repeats\nstep {kind.split()[1]}" if kind.startswith("repeats") else kind
+                marks = [
+                    name
+                    for name, (state, columns) in states.items()
+                    if np.allclose(output[row, t][columns], state[row], rtol=1e-6, atol=1e-6)
+                ]
+                if marks:
+                    text += "\n= " + ", ".join(marks)
+                backing = dict(boxstyle="round,pad=0.1", facecolor="white", edgecolor="none", alpha=0.8)
+                ax.text(t + 0.5, row + 0.5, text, ha="center", va="center", fontsize=8.5, bbox=backing)
+        ax.set_xlim(0, timesteps)
+        ax.set_ylim(batch, 0)
+        ax.set_xticks([t + 0.5 for t in range(timesteps)], [str(t) for t in range(timesteps)])
+        ax.set_yticks([r + 0.5 for r in range(batch)], row_names if index == 0 else [])
+        ax.tick_params(length=0)
+        ax.set_xlabel("time step")
+        ax.set_title(title, fontsize=10, fontweight="bold")
+    handles = [
+        Patch(label=label, linewidth=1.0, **KINDS[kind])
+        for label, kind in (
+            ("real step: computed", "real"),
+            ("masked: repeats the last real output", "repeats"),
+            ("masked: zeros", "zeros"),
+        )
+    ]
+    fig.legend(handles=handles, loc="lower center", ncol=3, frameon=False, fontsize=9.5, handlelength=2.5)
+    fig.suptitle("What the output holds at each time step", fontsize=11.5, fontweight="bold", y=0.97)
+    return _png(fig)

@@ -1,0 +1,139 @@
+"""Every configuration of a Keras recurrent layer, executed: what comes back, in order, with shapes.
+
+3 layers (LSTM, GRU, SimpleRNN) x 6 wrappers (none, or Bidirectional with merge_mode
+concat, sum, mul, ave, None) x return_sequences x return_state = 72 configurations.
+:func:`table` executes each with sizes that differ pairwise (so every dimension maps
+back to its symbol) and returns the data behind the site's complete table and
+``shapes.json``. The build runs this file as a script to write ``shapes.json``::
+
+    python examples/shape_table.py --out _build/shapes/shapes.json
+
+>>> len(CONFIGURATIONS)
+72
+>>> CONFIGURATIONS[-1].call()
+'Bidirectional(SimpleRNN(units, return_sequences=True, return_state=True), merge_mode=None)'
+>>> CONFIGURATIONS[-1].names()
+['forward output', 'backward output', 'forward hidden state h', 'backward hidden state h']
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from rnn_helpers import symbolic
+
+#: Sizes that differ pairwise, and from 2·units, so each executed dimension names itself.
+DIMS = {"batch": 2, "timesteps": 5, "features": 3, "units": 4}
+LAYERS = ("LSTM", "GRU", "SimpleRNN")
+MERGE_MODES = ("concat", "sum", "mul", "ave", None)
+STATES = {"LSTM": ("hidden state h", "cell state c"), "GRU": ("hidden state h",), "SimpleRNN": ("hidden state h",)}
+#: The page that explains each part of the answer.
+PAGES = {
+    "plain": "examples/lstm-return-sequences-and-state",
+    "states": "examples/gru-and-simplernn-states",
+    "bidirectional": "examples/bidirectional-lstm-states",
+    "merge": "examples/bidirectional-merge-modes",
+}
+
+
+@dataclass(frozen=True)
+class Configuration:
+    layer: str
+    bidirectional: bool
+    merge_mode: str | None  # None without Bidirectional, and for merge_mode=None
+    return_sequences: bool
+    return_state: bool
+
+    def call(self) -> str:
+        """The call as a reader writes it, with ``units`` for the size."""
+        flags = [f"{f}=True" for f in ("return_sequences", "return_state") if getattr(self, f)]
+        inner = f"{self.layer}({', '.join(['units', *flags])})"
+        if not self.bidirectional:
+            return inner
+        return (
+            f"Bidirectional({inner})"
+            if self.merge_mode == "concat"
+            else (f"Bidirectional({inner}, merge_mode={self.merge_mode!r})")
+        )
+
+    def names(self) -> list[str]:
+        """What comes back, in order (the executed count is checked against it)."""
+        states = STATES[self.layer] if self.return_state else ()
+        if not self.bidirectional:
+            return ["output", *states]
+        outputs = ["forward output", "backward output"] if self.merge_mode is None else ["output"]
+        return [*outputs, *(f"forward {s}" for s in states), *(f"backward {s}" for s in states)]
+
+    def page(self) -> str:
+        if not self.bidirectional:
+            return PAGES["plain"] if self.layer == "LSTM" else PAGES["states"]
+        if self.merge_mode == "concat" and self.layer == "LSTM":
+            return PAGES["bidirectional"]
+        return PAGES["merge"] if self.layer == "LSTM" else PAGES["states"]
+
+    def build(self, units: int):
+        """A new Keras layer for this configuration."""
+        import keras
+
+        layer = getattr(keras.layers, self.layer)(
+            units, return_sequences=self.return_sequences, return_state=self.return_state
+        )
+        if self.bidirectional:
+            return keras.layers.Bidirectional(layer, merge_mode=self.merge_mode)
+        return layer
+
+
+CONFIGURATIONS = tuple(
+    Configuration(layer, wrapper is not False, wrapper or None, sequences, state)
+    for layer, wrapper, sequences, state in itertools.product(
+        LAYERS, (False, *MERGE_MODES), (False, True), (False, True)
+    )
+)
+
+
+def table(dims: dict[str, int] = DIMS) -> dict:
+    """Execute every configuration; the data of ``shapes.json``."""
+    import keras
+    import numpy as np
+
+    x = np.zeros((dims["batch"], dims["timesteps"], dims["features"]), dtype="float32")
+    rows = []
+    for config in CONFIGURATIONS:
+        returned = config.build(dims["units"])(x)
+        returned = list(returned) if isinstance(returned, (list, tuple)) else [returned]
+        names = config.names()
+        if len(returned) != len(names):
+            raise AssertionError(f"{config.call()} returned {len(returned)} tensors, expected {names}")
+        shapes = [[int(d) for d in tensor.shape] for tensor in returned]
+        rows.append(
+            {
+                "layer": config.layer,
+                "bidirectional": config.bidirectional,
+                "merge_mode": config.merge_mode,
+                "return_sequences": config.return_sequences,
+                "return_state": config.return_state,
+                "call": config.call(),
+                "page": config.page(),
+                "outputs": [
+                    {"name": name, "shape": shape, "symbols": symbolic(shape, **dims)}
+                    for name, shape in zip(names, shapes, strict=True)
+                ],
+            }
+        )
+    return {"keras_version": keras.__version__, "dims": dict(dims), "rows": rows}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, required=True, help="where to write shapes.json")
+    out = parser.parse_args().out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(table(), indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()

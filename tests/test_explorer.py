@@ -1,0 +1,530 @@
+"""The shape explorer (docs/explorer.md) shows, in a real browser, what the build executed.
+
+The page is driven like a reader drives it (choosing options, ticking boxes, typing, and
+with the keyboard alone), in the system Chromium through Playwright, against the built
+site served over HTTP from 127.0.0.1. The expected shapes are computed here from
+shapes.json, independently of the page's JavaScript.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import http.server
+import json
+import os
+import re
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+DEBIAN_CHROMIUM = Path("/usr/bin/chromium")
+
+
+def _chromium() -> Path:
+    """The browser named in $CHROMIUM; else Debian's Chromium (`apt-get install chromium`),
+    or else a Chromium or Chrome on PATH."""
+    if os.environ.get("CHROMIUM"):
+        return Path(os.environ["CHROMIUM"])
+    on_path = [shutil.which(name) for name in ("chromium", "google-chrome", "chromium-browser")]
+    return next((Path(p) for p in (DEBIAN_CHROMIUM, *on_path) if p and Path(p).exists()), DEBIAN_CHROMIUM)
+
+
+CHROMIUM = _chromium()
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+INSTALL_HINT = (
+    "The explorer's browser tests need Python Playwright and Chromium: `pip install playwright` "
+    "(its pin is in requirements.txt; no `playwright install` is needed) and a Chromium: Debian's "
+    f"`apt-get install chromium` ({DEBIAN_CHROMIUM}), or name another Chromium or Chrome in $CHROMIUM."
+)
+LAYERS = ("LSTM", "GRU", "SimpleRNN")
+# The wrapper <select>'s options: no wrapper, or Bidirectional with each merge_mode.
+WRAPPERS = {"none": (False, None), "concat": (True, "concat"), "sum": (True, "sum"), "mul": (True, "mul")}
+WRAPPERS |= {"ave": (True, "ave"), "None": (True, None)}
+CONFIGURATIONS = [
+    (layer, wrapper, sequences, state)
+    for layer in LAYERS
+    for wrapper in WRAPPERS
+    for sequences in (False, True)
+    for state in (False, True)
+]
+
+
+def _configuration_id(configuration: tuple) -> str:
+    layer, wrapper, sequences, state = configuration
+    returns = [flag for flag, on in (("return_sequences", sequences), ("return_state", state)) if on]
+    return "-".join([layer, wrapper if wrapper == "none" else f"bidirectional-{wrapper}", *(returns or ["plain"])])
+
+
+def find_row(shapes: dict, configuration: tuple) -> dict:
+    """shapes.json's one row for a (layer, wrapper, return_sequences, return_state)."""
+    layer, wrapper, sequences, state = configuration
+    bidirectional, merge_mode = WRAPPERS[wrapper]
+    rows = [
+        row
+        for row in shapes["rows"]
+        if (row["layer"], row["bidirectional"], row["merge_mode"]) == (layer, bidirectional, merge_mode)
+        and (row["return_sequences"], row["return_state"]) == (sequences, state)
+    ]
+    assert len(rows) == 1, f"shapes.json has {len(rows)} rows for {configuration}"
+    return rows[0]
+
+
+def wrapper_value(row: dict) -> str:
+    """The wrapper <select>'s option for a row."""
+    if not row["bidirectional"]:
+        return "none"
+    return "None" if row["merge_mode"] is None else row["merge_mode"]
+
+
+def expected_returned(shapes: dict, row: dict, sizes: dict[str, int]) -> list[list[str]]:
+    """[name, shape for `sizes`, shape in symbols] for each tensor a row returns, in order,
+    by reading each executed integer back as the symbol whose size it is."""
+    dims = shapes["dims"]
+    symbol_of = {size: name for name, size in dims.items()} | {2 * dims["units"]: "2·units"}
+    assert len(symbol_of) == len(dims) + 1, f"shapes.json's dims are not pairwise distinct: {dims}"
+    value_of = dict(sizes) | {"2·units": 2 * sizes["units"]}
+    returned = []
+    for output in row["outputs"]:
+        symbols = [symbol_of[size] for size in output["shape"]]
+        assert "(" + ", ".join(symbols) + ")" == output["symbols"], output
+        shape = "(" + ", ".join(str(value_of[symbol]) for symbol in symbols) + ")"
+        returned.append([output["name"], shape, output["symbols"]])
+    return returned
+
+
+def expected_layer_call(row: dict, units: int) -> str:
+    """The row's executed call as a reader writes it: keras.layers.*, their units."""
+    call = re.sub(r"\bunits\b", str(units), row["call"], count=1)
+    return re.sub(r"\b(Bidirectional|LSTM|GRU|SimpleRNN)\(", r"keras.layers.\1(", call).replace("'", '"')
+
+
+# --- Fixtures ------------------------------------------------------------------------------
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        """Keep the test log quiet: no line per request."""
+
+
+@pytest.fixture(scope="module")
+def shapes(built_site: Path) -> dict:
+    path = built_site / "shapes.json"
+    assert path.exists(), f"{path} is missing: the build publishes it (conf.py's html_extra_path)"
+    return json.loads(path.read_text())
+
+
+@pytest.fixture(scope="module")
+def site_url(built_site: Path) -> Iterator[str]:
+    """The built site, served over HTTP on 127.0.0.1 (an ephemeral port) for this module."""
+    handler = functools.partial(_QuietHandler, directory=str(built_site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """One headless Chromium for the module. Missing Playwright or Chromium is a failure
+    that says what to install, never a silent skip."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ModuleNotFoundError:
+        pytest.fail(f"Python Playwright is not installed. {INSTALL_HINT}")
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} does not exist. {INSTALL_HINT}")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+class Explorer:
+    """A browser page on docs/explorer.html that records everything that went wrong:
+    console errors, uncaught JavaScript errors, failed or unsuccessful requests, and any
+    request to a host other than the local server."""
+
+    def __init__(self, browser, site_url: str) -> None:
+        self.site_url = site_url
+        self.url = f"{site_url}/docs/explorer.html"
+        self.problems: list[str] = []
+        self.context = browser.new_context()
+        # Nothing leaves this machine: a request elsewhere is recorded (below), then aborted.
+        self.context.route(lambda url: not url.startswith(f"{site_url}/"), lambda route: route.abort())
+        self.page = self.context.new_page()
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
+        self.page.on("request", self._request)
+        self.page.on("requestfailed", lambda r: self.problems.append(f"request failed: {r.url} {r.failure}"))
+        self.page.on("response", self._response)
+
+    def _console(self, message) -> None:
+        # Chromium asks every site for /favicon.ico on its own; this site has none (Sphinx's
+        # html_favicon is unset), and the 404 is not the page's doing.
+        if message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico"):
+            self.problems.append(f"console error: {message.text} at {message.location}")
+
+    def _request(self, request) -> None:
+        url = urlsplit(request.url)
+        if url.scheme in ("data", "blob", "about"):
+            return
+        if f"{url.scheme}://{url.netloc}" != self.site_url:
+            self.problems.append(f"request to another host: {request.method} {request.url}")
+
+    def _response(self, response) -> None:
+        if response.status >= 400:
+            hint = ""
+            if "/_static/explorer." in response.url:
+                hint = ' (is html_static_path = ["docs/_static"] in conf.py?)'
+            self.problems.append(f"{response.status} for {response.url}{hint}")
+
+    def open(self) -> Explorer:
+        response = self.page.goto(self.url)  # returns once the page, its script and stylesheet loaded
+        if response is None or not response.ok:
+            pytest.fail(f"{self.url} answered {response and response.status}: the build has no docs/explorer.md page")
+        if any("/_static/explorer." in problem for problem in self.problems):
+            pytest.fail(f"The explorer's script or stylesheet did not load: {self.problems}")
+        try:
+            self.page.wait_for_selector("#se-result:not([hidden])", timeout=10_000)
+        except Exception as error:
+            status = self.page.locator("#se-status").text_content() if self.page.locator("#se-status").count() else ""
+            pytest.fail(f"The explorer showed no result after loading ({status!r}); problems: {self.problems}: {error}")
+        return self
+
+    # What a reader does.
+    def choose(self, row: dict, sizes: dict[str, int | str]) -> None:
+        page = self.page
+        page.get_by_label("layer", exact=True).select_option(row["layer"])
+        page.get_by_label("wrapper", exact=True).select_option(wrapper_value(row))
+        page.get_by_label("return_sequences=True", exact=True).set_checked(row["return_sequences"])
+        page.get_by_label("return_state=True", exact=True).set_checked(row["return_state"])
+        for name, value in sizes.items():
+            self.field(name).fill(str(value))
+
+    def field(self, name: str):
+        return self.page.get_by_label(name, exact=True)
+
+    # What the page shows.
+    def returned(self) -> list[list[str]]:
+        """The result table's rows: [name, shape, in symbols], in order."""
+        rows = self.page.eval_on_selector_all(
+            "#se-result:not([hidden]) #se-table tbody tr",
+            "rows => rows.map(row => Array.from(row.cells, cell => cell.textContent.trim()))",
+        )
+        assert [row[0] for row in rows] == [str(index) for index in range(len(rows))], rows
+        return [row[1:] for row in rows]
+
+    def call(self) -> str:
+        return self.page.locator("#se-call").text_content()
+
+    def status(self) -> str:
+        return self.page.locator("#se-status").text_content()
+
+    def result_shown(self) -> bool:
+        return self.page.locator("#se-result").is_visible()
+
+    def assert_no_problems(self) -> None:
+        problems, self.problems = self.problems, []
+        assert not problems, "the explorer page misbehaved:\n" + "\n".join(problems)
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture(scope="module")
+def shared_explorer(browser, site_url: str) -> Iterator[Explorer]:
+    """One loaded page for the many configuration tests (a reader changing the controls)."""
+    explorer = Explorer(browser, site_url).open()
+    try:
+        yield explorer
+    finally:
+        explorer.close()
+
+
+@pytest.fixture
+def explorer(shared_explorer: Explorer) -> Iterator[Explorer]:
+    """The shared page, checked after each test for console errors, JavaScript errors and
+    requests that left the local server."""
+    shared_explorer.assert_no_problems()
+    yield shared_explorer
+    shared_explorer.assert_no_problems()
+
+
+@pytest.fixture
+def fresh_explorer(browser, site_url: str) -> Iterator[Explorer]:
+    """A newly loaded page (for keyboard tests, which start from the top of the page)."""
+    explorer = Explorer(browser, site_url).open()
+    try:
+        yield explorer
+        explorer.assert_no_problems()
+    finally:
+        explorer.close()
+
+
+# --- Every configuration, for the build's sizes and others ------------------------------------
+
+# Besides the build's own sizes (shapes.json's dims): other pairwise-distinct sizes, all
+# sizes equal (so no size tells its symbol), and the smallest and largest a reader may type.
+OTHER_SIZES = [
+    {"batch": 7, "timesteps": 11, "features": 13, "units": 32},
+    {"batch": 3, "timesteps": 3, "features": 3, "units": 3},
+    {"batch": 1, "timesteps": 1000000, "features": 1, "units": 1000000},
+]
+
+
+def unpacked_names(code: str) -> list[str]:
+    """The names the shown code unpacks `layer(x)` into."""
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.Assign) and ast.unparse(node.value) == "layer(x)":
+            (target,) = node.targets
+            return [name.id for name in target.elts] if isinstance(target, ast.Tuple) else [target.id]
+    raise AssertionError(f"the shown code does not call layer(x):\n{code}")
+
+
+@pytest.mark.parametrize("configuration", CONFIGURATIONS, ids=_configuration_id)
+def test_explorer_shows_what_every_configuration_returns_for_the_readers_sizes(
+    explorer: Explorer, shapes: dict, configuration: tuple
+) -> None:
+    assert len(shapes["rows"]) == len(CONFIGURATIONS) == 72
+    row = find_row(shapes, configuration)
+    others = OTHER_SIZES[CONFIGURATIONS.index(configuration) % len(OTHER_SIZES)]
+    for sizes in (dict(shapes["dims"]), others):
+        explorer.choose(row, sizes)
+
+        expected = expected_returned(shapes, row, sizes)
+        assert explorer.returned() == expected, (row["call"], sizes)
+        # The call, as Python a reader can paste: their sizes, and one name per returned tensor.
+        code = explorer.call()
+        tree = ast.parse(code)
+        assert f"layer = {expected_layer_call(row, sizes['units'])}" in ast.unparse(tree).replace("'", '"'), code
+        assert f"keras.ops.zeros(({sizes['batch']}, {sizes['timesteps']}, {sizes['features']}))" in code
+        assert len(unpacked_names(code)) == len(expected), code
+        link = explorer.page.locator("#se-page-link")
+        assert link.get_attribute("href") == f"../{row['page']}.html"
+        assert link.text_content() == row["page"]
+        # The announcement for screen readers names every returned tensor with its shape.
+        status = explorer.status()
+        for name, shape, _ in expected:
+            assert f"{name} {shape}" in status, status
+
+
+def test_every_explaining_page_the_explorer_links_to_exists(built_site: Path, shapes: dict) -> None:
+    for page in sorted({row["page"] for row in shapes["rows"]}):
+        assert (built_site / f"{page}.html").exists(), f"the explorer links to {page}.html, which was not built"
+
+
+def test_explorer_names_the_returned_tensors_in_the_shown_code(explorer: Explorer, shapes: dict) -> None:
+    row = find_row(shapes, ("LSTM", "None", True, True))
+    explorer.choose(row, {"batch": 2, "timesteps": 5, "features": 3, "units": 4})
+
+    names = unpacked_names(explorer.call())
+
+    assert names == ["forward_output", "backward_output", "forward_h", "forward_c", "backward_h", "backward_c"]
+    assert [output["name"] for output in row["outputs"]] == [
+        "forward output",
+        "backward output",
+        "forward hidden state h",
+        "forward cell state c",
+        "backward hidden state h",
+        "backward cell state c",
+    ]
+
+
+# --- Keyboard -------------------------------------------------------------------------------
+
+
+def _focused_id(page) -> str:
+    return page.evaluate("document.activeElement && document.activeElement.id")
+
+
+def _tab_to(page, element_id: str, key: str = "Tab", limit: int = 200) -> int:
+    """Press Tab (or `key`) until the element has focus, at most `limit` times."""
+    for presses in range(1, limit + 1):
+        page.keyboard.press(key)
+        if _focused_id(page) == element_id:
+            return presses
+    pytest.fail(f"{element_id} was not reached with {key} in {limit} presses")
+
+
+def test_explorer_works_with_the_keyboard_alone(fresh_explorer: Explorer, shapes: dict) -> None:
+    page = fresh_explorer.page
+    dims = shapes["dims"]
+
+    _tab_to(page, "se-layer")  # from the top of the page, past the theme's links
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none", "no visible focus"
+    page.keyboard.press("ArrowDown")  # LSTM -> GRU
+    assert fresh_explorer.status().startswith(f"GRU({dims['units']}) returns"), fresh_explorer.status()
+    # Then the controls in the order they are shown, one Tab apart.
+    _tab_to(page, "se-wrapper", limit=1)
+    page.keyboard.press("ArrowDown")  # none -> Bidirectional, merge_mode="concat"
+    _tab_to(page, "se-return-sequences", limit=1)
+    page.keyboard.press("Space")
+    _tab_to(page, "se-return-state", limit=1)
+    page.keyboard.press("Space")
+    _tab_to(page, "se-batch", limit=1)
+    page.keyboard.press("ArrowUp")  # the build's batch + 1
+    _tab_to(page, "se-units", limit=3)  # past timesteps and features
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("ArrowUp")
+
+    sizes = dict(dims, batch=dims["batch"] + 1, units=dims["units"] + 2)
+    row = find_row(shapes, ("GRU", "concat", True, True))
+    assert fresh_explorer.returned() == expected_returned(shapes, row, sizes)
+    assert f"keras.layers.GRU({sizes['units']}, return_sequences=True, return_state=True)" in fresh_explorer.call()
+
+    # No trap: Tab leaves the last field for the link to the explaining page, and
+    # Shift+Tab comes back.
+    _tab_to(page, "se-page-link", limit=5)
+    _tab_to(page, "se-units", key="Shift+Tab", limit=5)
+
+
+# --- Accessibility --------------------------------------------------------------------------
+
+
+def test_explorer_controls_are_labelled_grouped_and_announced(explorer: Explorer) -> None:
+    page = explorer.page
+    controls = page.locator("#shape-explorer select, #shape-explorer input")
+    assert controls.count() == 8  # layer, wrapper, two checkboxes, four sizes
+    for index in range(controls.count()):
+        control = controls.nth(index)
+        control_id = control.get_attribute("id")
+        label = page.locator(f'label[for="{control_id}"]')
+        assert label.count() == 1 and label.text_content().strip(), f"#{control_id} has no <label>"
+        assert control.evaluate("c => c.closest('fieldset') !== null"), f"#{control_id} is in no fieldset"
+    legends = page.locator("#shape-explorer fieldset > legend").all_text_contents()
+    assert len(legends) == page.locator("#shape-explorer fieldset").count() == 3 and all(legends)
+    assert page.locator("#se-status").get_attribute("aria-live") == "polite"
+    headers = page.locator("#se-table thead th")
+    assert headers.count() == 4
+    assert {headers.nth(i).get_attribute("scope") for i in range(4)} == {"col"}
+
+
+# The WCAG contrast ratio of each element's text against the first opaque background behind it.
+CONTRASTS = """elements => elements.map(element => {
+  const rgba = text => (text.match(/[\\d.]+/g) || []).map(Number);
+  const luminance = ([r, g, b]) => {
+    const channel = c => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+  };
+  let node = element, background = [255, 255, 255];
+  while (node && node.nodeType === 1) {
+    const color = rgba(getComputedStyle(node).backgroundColor);
+    if (color.length === 3 || (color.length === 4 && color[3] === 1)) { background = color.slice(0, 3); break; }
+    node = node.parentElement;
+  }
+  const [a, b] = [luminance(rgba(getComputedStyle(element).color)), luminance(background)];
+  return [element.id || element.tagName + ":" + element.textContent.trim().slice(0, 30),
+          (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)];
+})"""
+TEXT = (
+    "#shape-explorer legend, #shape-explorer label, #shape-explorer select, #shape-explorer input[type=number], "
+    "#se-sizes-hint, #se-units-error, #se-status, #se-call, #se-caption, #se-table th, #se-table td, #se-page-link"
+)
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_explorer_text_has_enough_contrast_in_light_and_dark_themes(fresh_explorer: Explorer, theme: str) -> None:
+    page = fresh_explorer.page
+    page.evaluate("theme => { document.body.dataset.theme = theme; }", theme)  # as Furo's toggle does
+    too_faint = []
+    for units in ("0", "4"):  # with an error message showing, then with a result
+        fresh_explorer.field("units").fill(units)
+        for element, ratio in page.eval_on_selector_all(TEXT, CONTRASTS):
+            if ratio < 4.5:
+                too_faint.append(f"{element}: {ratio:.2f}")
+    assert not too_faint, f"text below WCAG AA (4.5:1) in the {theme} theme: {too_faint}"
+
+
+# --- Bad input ------------------------------------------------------------------------------
+
+BAD_SIZES = ["", "0", "-3", "2.5", "abc", "1e12", "9007199254740993"]
+
+
+@pytest.mark.parametrize("field", ["batch", "units"])
+@pytest.mark.parametrize("bad", BAD_SIZES, ids=lambda bad: repr(bad))
+def test_explorer_rejects_a_nonsense_size_and_recovers(explorer: Explorer, shapes: dict, field: str, bad: str) -> None:
+    row = shapes["rows"][0]
+    good = dict(shapes["dims"])
+    explorer.choose(row, good)
+    assert explorer.result_shown()
+
+    box = explorer.field(field)
+    if bad == "abc":
+        box.fill("")
+        box.press_sequentially(bad)  # typed, as fill() cannot put text in a number field
+    else:
+        box.fill(bad)
+
+    message = explorer.page.locator(f"#se-{field}-error")
+    assert message.is_visible() and field in message.text_content(), message.text_content()
+    assert box.get_attribute("aria-invalid") == "true"
+    assert "No result" in explorer.status() and message.text_content() in explorer.status()
+    assert not explorer.result_shown()
+    assert explorer.returned() == [], "a stale result is still shown"
+
+    box.fill("6")
+
+    assert not message.is_visible()
+    assert box.get_attribute("aria-invalid") is None
+    assert explorer.returned() == expected_returned(shapes, row, good | {field: 6})
+
+
+# --- When shapes.json cannot be read ---------------------------------------------------------
+
+
+def test_explorer_opened_as_a_file_says_to_serve_the_site_over_http(browser, built_site: Path) -> None:
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto((built_site / "docs" / "explorer.html").as_uri())
+
+        status = page.locator("#se-status")
+        status.filter(has_text="shapes.json").wait_for(timeout=10_000)
+
+        assert "python -m http.server -d _build/html" in status.text_content()
+        assert not page.locator("#se-result").is_visible()
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_explorer_says_so_when_shapes_json_does_not_load(browser, site_url: str) -> None:
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.route("**/shapes.json", lambda route: route.fulfill(status=404, body="not here"))
+        page.goto(f"{site_url}/docs/explorer.html")
+
+        status = page.locator("#se-status")
+        status.filter(has_text="Could not load shapes.json").wait_for(timeout=10_000)
+
+        assert "404" in status.text_content()
+        assert not page.locator("#se-result").is_visible()
+        page.get_by_label("units", exact=True).fill("7")  # typing now changes nothing and throws nothing
+        assert "Could not load shapes.json" in status.text_content()
+        assert errors == []
+    finally:
+        context.close()

@@ -1,0 +1,58 @@
+"""The hosting configurations parse and call sessions that exist."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import yaml
+from conftest import ROOT
+
+SESSION_CALL = re.compile(r"(?:nox|noxfile\.py)\s+-s\s+([\w-]+)")
+
+
+def sessions(*names: str) -> set[str]:
+    """Those of ``names`` that the noxfile defines (nox lists only the sessions it would run)."""
+    listed = subprocess.run(
+        [sys.executable, "-m", "nox", "--noxfile", str(ROOT / "noxfile.py"), "--list", "--json", "-s", *names],
+        capture_output=True,
+        text=True,
+    )
+    return {session["name"] for session in json.loads(listed.stdout or "[]")} if listed.returncode == 0 else set()
+
+
+def test_session_lookup_can_tell_a_missing_session() -> None:
+    assert sessions("docs") == {"docs"}
+    assert sessions("docs", "no-such-session") == set()
+
+
+def commands_in(node) -> list[str]:
+    """Every string in a parsed YAML document."""
+    if isinstance(node, dict):
+        return [c for value in node.values() for c in commands_in(value)]
+    if isinstance(node, list):
+        return [c for value in node for c in commands_in(value)]
+    return [node] if isinstance(node, str) else []
+
+
+def test_read_the_docs_builds_with_the_docs_session() -> None:
+    config = yaml.safe_load((ROOT / ".readthedocs.yaml").read_text())
+    assert config["version"] == 2
+    assert config["build"]["os"] and config["build"]["tools"]["python"]
+    called = [s for command in config["build"]["commands"] for s in SESSION_CALL.findall(command)]
+    assert called == ["docs"]
+    assert sessions(*called) == set(called)
+
+
+def test_pages_workflow_tests_then_publishes_what_the_docs_session_built() -> None:
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "site.yml").read_text())
+    commands = commands_in(workflow["jobs"])
+    assert "bash .ci/run" in commands
+    called = {s for command in commands for s in SESSION_CALL.findall(command)}
+    assert called == {"docs"} and sessions(*called) == called
+    publish = workflow["jobs"]["publish"]
+    assert publish["needs"] == "test"
+    uploads = [step for step in publish["steps"] if "upload-pages-artifact" in step.get("uses", "")]
+    assert uploads and uploads[0]["with"]["path"] == "_build/html"
