@@ -104,7 +104,8 @@ def tests(session: nox.Session) -> None:
     """Every check: build the site, run the doctests, then pytest tests/ (arguments go to
     pytest); the torch, versions and lint sessions run after it in the same invocation."""
     session.notify("torch", posargs=[])  # the PyTorch checks, in an environment with torch
-    session.notify("versions", posargs=[])  # every page on the oldest supported Keras too
+    for stack in SUPPORTED:  # every page on the oldest supported Keras too
+        session.notify(f"versions(stack={stack!r})", posargs=[])
     session.notify("lint", posargs=[])
     _install(session)
     _build_html(session)
