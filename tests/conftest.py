@@ -166,7 +166,11 @@ class WatchedPage:
 @pytest.fixture
 def project_copy(tmp_path: Path, built_site: Path) -> Path:
     """A copy of the project with the build's execution cache, so only changed pages execute."""
-    copy = tmp_path / "project"
+    return copy_project(tmp_path / "project")
+
+
+def copy_project(copy: Path) -> Path:
+    """Copy what a build needs, and the build's execution cache, to the new folder ``copy``."""
     copy.mkdir()
     for name in PROJECT_FILES:
         source = ROOT / name
