@@ -131,10 +131,10 @@ class WatchedPage:
     JavaScript errors, failed or unsuccessful requests, and any request to a host other
     than the local server."""
 
-    def __init__(self, browser, site_url: str) -> None:
+    def __init__(self, browser, site_url: str, **context_options: object) -> None:
         self.site_url = site_url
         self.problems: list[str] = []
-        self.context = browser.new_context()
+        self.context = browser.new_context(**context_options)  # e.g. viewport={"width": ..., "height": ...}
         # Nothing leaves this machine: a request elsewhere is recorded (below), then aborted.
         self.context.route(lambda url: not url.startswith(f"{site_url}/"), lambda route: route.abort())
         self.page = self.context.new_page()
@@ -161,6 +161,25 @@ class WatchedPage:
 
     def close(self) -> None:
         self.context.close()
+
+
+# The WCAG contrast ratio of each element's text against the first opaque background behind it.
+CONTRASTS = """elements => elements.map(element => {
+  const rgba = text => (text.match(/[\\d.]+/g) || []).map(Number);
+  const luminance = ([r, g, b]) => {
+    const channel = c => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+  };
+  let node = element, background = [255, 255, 255];
+  while (node && node.nodeType === 1) {
+    const color = rgba(getComputedStyle(node).backgroundColor);
+    if (color.length === 3 || (color.length === 4 && color[3] === 1)) { background = color.slice(0, 3); break; }
+    node = node.parentElement;
+  }
+  const [a, b] = [luminance(rgba(getComputedStyle(element).color)), luminance(background)];
+  return [element.id || element.tagName + ":" + element.textContent.trim().slice(0, 30),
+          (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)];
+})"""
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import WatchedPage
+from conftest import CONTRASTS, WatchedPage
 
 LAYERS = ("LSTM", "GRU", "SimpleRNN")
 # The wrapper <select>'s options: no wrapper, or Bidirectional with each merge_mode.
@@ -319,23 +319,6 @@ def test_explorer_controls_are_labelled_grouped_and_announced(explorer: Explorer
     assert {headers.nth(i).get_attribute("scope") for i in range(4)} == {"col"}
 
 
-# The WCAG contrast ratio of each element's text against the first opaque background behind it.
-CONTRASTS = """elements => elements.map(element => {
-  const rgba = text => (text.match(/[\\d.]+/g) || []).map(Number);
-  const luminance = ([r, g, b]) => {
-    const channel = c => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
-    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
-  };
-  let node = element, background = [255, 255, 255];
-  while (node && node.nodeType === 1) {
-    const color = rgba(getComputedStyle(node).backgroundColor);
-    if (color.length === 3 || (color.length === 4 && color[3] === 1)) { background = color.slice(0, 3); break; }
-    node = node.parentElement;
-  }
-  const [a, b] = [luminance(rgba(getComputedStyle(element).color)), luminance(background)];
-  return [element.id || element.tagName + ":" + element.textContent.trim().slice(0, 30),
-          (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)];
-})"""
 TEXT = (
     "#shape-explorer legend, #shape-explorer label, #shape-explorer select, #shape-explorer input[type=number], "
     "#se-sizes-hint, #se-units-error, #se-status, #se-call, #se-caption, #se-table th, #se-table td, #se-page-link"
