@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -108,9 +109,17 @@ def tests(session: nox.Session) -> None:
         session.notify(f"versions(stack={stack!r})", posargs=[])
     session.notify("lint", posargs=[])
     _install(session)
+    _install_axe(session)
     _build_html(session)
     _doctest(session)
     session.run("python", "-m", "pytest", str(ROOT / "tests"), *session.posargs)
+
+
+def _install_axe(session: nox.Session) -> None:
+    """axe-core, which tests/test_site.py runs on every page, at tests/package-lock.json's pin."""
+    if not shutil.which("npm"):
+        session.error("npm is needed for the accessibility tests' axe-core: install Node.js (`apt-get install npm`).")
+    session.run("npm", "ci", "--prefix", str(ROOT / "tests"), "--no-audit", "--no-fund", external=True)
 
 
 #: The Keras 3 / TensorFlow pairs the site supports, and so the range `nox -s versions`

@@ -1,12 +1,19 @@
-"""Fixtures shared by the tests: the built site, and throw-away copies of the project."""
+"""Fixtures shared by the tests: the built site, served over HTTP to a headless Chromium,
+and throw-away copies of the project."""
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import http.server
 import os
 import shutil
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -28,10 +35,161 @@ def built_site() -> Path:
     return HTML
 
 
+# --- The built site in a browser ---------------------------------------------------------------
+
+DEBIAN_CHROMIUM = Path("/usr/bin/chromium")
+
+
+def _chromium() -> Path:
+    """The browser named in $CHROMIUM; else Debian's Chromium (`apt-get install chromium`),
+    or else a Chromium or Chrome on PATH."""
+    if os.environ.get("CHROMIUM"):
+        return Path(os.environ["CHROMIUM"])
+    on_path = [shutil.which(name) for name in ("chromium", "google-chrome", "chromium-browser")]
+    return next((Path(p) for p in (DEBIAN_CHROMIUM, *on_path) if p and Path(p).exists()), DEBIAN_CHROMIUM)
+
+
+CHROMIUM = _chromium()
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+INSTALL_HINT = (
+    "The browser tests need Python Playwright and Chromium: `pip install playwright` "
+    "(its pin is in requirements.txt; no `playwright install` is needed) and a Chromium: Debian's "
+    f"`apt-get install chromium` ({DEBIAN_CHROMIUM}), or name another Chromium or Chrome in $CHROMIUM."
+)
+
+
+class _RecordingHandler(http.server.SimpleHTTPRequestHandler):
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """Record every answer, including those to requests the browser makes on its own
+        (a favicon), which pages never see."""
+        self.server.answers.append((self.path, int(code)))
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Keep the test log quiet: no line per request."""
+
+
+@contextlib.contextmanager
+def serve(directory: Path) -> Iterator[http.server.ThreadingHTTPServer]:
+    """``directory`` served over HTTP on 127.0.0.1 (an ephemeral port); the server's
+    ``answers`` list each (path, status) it sent."""
+    handler = functools.partial(_RecordingHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.answers = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def url_of(server: http.server.ThreadingHTTPServer) -> str:
+    return f"http://127.0.0.1:{server.server_address[1]}"
+
+
+@pytest.fixture(scope="session")
+def site_server(built_site: Path) -> Iterator[http.server.ThreadingHTTPServer]:
+    """The built site, served for the whole run."""
+    with serve(built_site) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def site_url(site_server: http.server.ThreadingHTTPServer) -> str:
+    return url_of(site_server)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """One headless Chromium for the whole run. Missing Playwright or Chromium is a failure
+    that says what to install, never a silent skip."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ModuleNotFoundError:
+        pytest.fail(f"Python Playwright is not installed. {INSTALL_HINT}")
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} does not exist. {INSTALL_HINT}")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+class WatchedPage:
+    """A browser page that records everything that went wrong: console errors, uncaught
+    JavaScript errors, failed or unsuccessful requests, and any request to a host other
+    than the local server."""
+
+    def __init__(self, browser, site_url: str, **context_options: object) -> None:
+        self.site_url = site_url
+        self.problems: list[str] = []
+        self.context = browser.new_context(**context_options)  # e.g. viewport={"width": ..., "height": ...}
+        # Nothing leaves this machine: a request elsewhere is recorded (below), then aborted.
+        self.context.route(lambda url: not url.startswith(f"{site_url}/"), lambda route: route.abort())
+        self.page = self.context.new_page()
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
+        self.page.on("request", self._request)
+        self.page.on("requestfailed", lambda r: self.problems.append(f"request failed: {r.url} {r.failure}"))
+        self.page.on("response", self._response)
+
+    def _console(self, message) -> None:
+        if message.type == "error":
+            self.problems.append(f"console error: {message.text} at {message.location}")
+
+    def _request(self, request) -> None:
+        url = urlsplit(request.url)
+        if url.scheme in ("data", "blob", "about"):
+            return
+        if f"{url.scheme}://{url.netloc}" != self.site_url:
+            self.problems.append(f"request to another host: {request.method} {request.url}")
+
+    def _response(self, response) -> None:
+        if response.status >= 400:
+            self.problems.append(f"{response.status} for {response.url}")
+
+    def close(self) -> None:
+        self.context.close()
+
+
+# The WCAG contrast ratio of each element's text against the first opaque background behind it.
+CONTRASTS = """elements => elements.map(element => {
+  const rgba = text => (text.match(/[\\d.]+/g) || []).map(Number);
+  const luminance = ([r, g, b]) => {
+    const channel = c => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+  };
+  let node = element, background = [255, 255, 255];
+  while (node && node.nodeType === 1) {
+    const color = rgba(getComputedStyle(node).backgroundColor);
+    if (color.length === 3 || (color.length === 4 && color[3] === 1)) { background = color.slice(0, 3); break; }
+    node = node.parentElement;
+  }
+  const [a, b] = [luminance(rgba(getComputedStyle(element).color)), luminance(background)];
+  return [element.id || element.tagName + ":" + element.textContent.trim().slice(0, 30),
+          (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)];
+})"""
+
+
 @pytest.fixture
 def project_copy(tmp_path: Path, built_site: Path) -> Path:
     """A copy of the project with the build's execution cache, so only changed pages execute."""
-    copy = tmp_path / "project"
+    return copy_project(tmp_path / "project")
+
+
+def copy_project(copy: Path) -> Path:
+    """Copy what a build needs, and the build's execution cache, to the new folder ``copy``."""
     copy.mkdir()
     for name in PROJECT_FILES:
         source = ROOT / name

@@ -9,45 +9,14 @@ shapes.json, independently of the page's JavaScript.
 from __future__ import annotations
 
 import ast
-import functools
-import http.server
 import json
-import os
 import re
-import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
+from conftest import CONTRASTS, WatchedPage
 
-DEBIAN_CHROMIUM = Path("/usr/bin/chromium")
-
-
-def _chromium() -> Path:
-    """The browser named in $CHROMIUM; else Debian's Chromium (`apt-get install chromium`),
-    or else a Chromium or Chrome on PATH."""
-    if os.environ.get("CHROMIUM"):
-        return Path(os.environ["CHROMIUM"])
-    on_path = [shutil.which(name) for name in ("chromium", "google-chrome", "chromium-browser")]
-    return next((Path(p) for p in (DEBIAN_CHROMIUM, *on_path) if p and Path(p).exists()), DEBIAN_CHROMIUM)
-
-
-CHROMIUM = _chromium()
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-INSTALL_HINT = (
-    "The explorer's browser tests need Python Playwright and Chromium: `pip install playwright` "
-    "(its pin is in requirements.txt; no `playwright install` is needed) and a Chromium: Debian's "
-    f"`apt-get install chromium` ({DEBIAN_CHROMIUM}), or name another Chromium or Chrome in $CHROMIUM."
-)
 LAYERS = ("LSTM", "GRU", "SimpleRNN")
 # The wrapper <select>'s options: no wrapper, or Bidirectional with each merge_mode.
 WRAPPERS = {"none": (False, None), "concat": (True, "concat"), "sum": (True, "sum"), "mul": (True, "mul")}
@@ -113,11 +82,6 @@ def expected_layer_call(row: dict, units: int) -> str:
 # --- Fixtures ------------------------------------------------------------------------------
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        """Keep the test log quiet: no line per request."""
-
-
 @pytest.fixture(scope="module")
 def shapes(built_site: Path) -> dict:
     path = built_site / "shapes.json"
@@ -125,77 +89,17 @@ def shapes(built_site: Path) -> dict:
     return json.loads(path.read_text())
 
 
-@pytest.fixture(scope="module")
-def site_url(built_site: Path) -> Iterator[str]:
-    """The built site, served over HTTP on 127.0.0.1 (an ephemeral port) for this module."""
-    handler = functools.partial(_QuietHandler, directory=str(built_site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    """One headless Chromium for the module. Missing Playwright or Chromium is a failure
-    that says what to install, never a silent skip."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ModuleNotFoundError:
-        pytest.fail(f"Python Playwright is not installed. {INSTALL_HINT}")
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} does not exist. {INSTALL_HINT}")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-class Explorer:
-    """A browser page on docs/explorer.html that records everything that went wrong:
-    console errors, uncaught JavaScript errors, failed or unsuccessful requests, and any
-    request to a host other than the local server."""
+class Explorer(WatchedPage):
+    """A watched browser page (conftest.py) on docs/explorer.html."""
 
     def __init__(self, browser, site_url: str) -> None:
-        self.site_url = site_url
+        super().__init__(browser, site_url)
         self.url = f"{site_url}/docs/explorer.html"
-        self.problems: list[str] = []
-        self.context = browser.new_context()
-        # Nothing leaves this machine: a request elsewhere is recorded (below), then aborted.
-        self.context.route(lambda url: not url.startswith(f"{site_url}/"), lambda route: route.abort())
-        self.page = self.context.new_page()
-        self.page.on("console", self._console)
-        self.page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
-        self.page.on("request", self._request)
-        self.page.on("requestfailed", lambda r: self.problems.append(f"request failed: {r.url} {r.failure}"))
-        self.page.on("response", self._response)
-
-    def _console(self, message) -> None:
-        # Chromium asks every site for /favicon.ico on its own; this site has none (Sphinx's
-        # html_favicon is unset), and the 404 is not the page's doing.
-        if message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico"):
-            self.problems.append(f"console error: {message.text} at {message.location}")
-
-    def _request(self, request) -> None:
-        url = urlsplit(request.url)
-        if url.scheme in ("data", "blob", "about"):
-            return
-        if f"{url.scheme}://{url.netloc}" != self.site_url:
-            self.problems.append(f"request to another host: {request.method} {request.url}")
 
     def _response(self, response) -> None:
-        if response.status >= 400:
-            hint = ""
-            if "/_static/explorer." in response.url:
-                hint = ' (is html_static_path = ["docs/_static"] in conf.py?)'
-            self.problems.append(f"{response.status} for {response.url}{hint}")
+        super()._response(response)
+        if response.status >= 400 and "/_static/explorer." in response.url:
+            self.problems.append('(is html_static_path = ["docs/_static"] in conf.py?)')
 
     def open(self) -> Explorer:
         response = self.page.goto(self.url)  # returns once the page, its script and stylesheet loaded
@@ -245,9 +149,6 @@ class Explorer:
     def assert_no_problems(self) -> None:
         problems, self.problems = self.problems, []
         assert not problems, "the explorer page misbehaved:\n" + "\n".join(problems)
-
-    def close(self) -> None:
-        self.context.close()
 
 
 @pytest.fixture(scope="module")
@@ -418,23 +319,6 @@ def test_explorer_controls_are_labelled_grouped_and_announced(explorer: Explorer
     assert {headers.nth(i).get_attribute("scope") for i in range(4)} == {"col"}
 
 
-# The WCAG contrast ratio of each element's text against the first opaque background behind it.
-CONTRASTS = """elements => elements.map(element => {
-  const rgba = text => (text.match(/[\\d.]+/g) || []).map(Number);
-  const luminance = ([r, g, b]) => {
-    const channel = c => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
-    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
-  };
-  let node = element, background = [255, 255, 255];
-  while (node && node.nodeType === 1) {
-    const color = rgba(getComputedStyle(node).backgroundColor);
-    if (color.length === 3 || (color.length === 4 && color[3] === 1)) { background = color.slice(0, 3); break; }
-    node = node.parentElement;
-  }
-  const [a, b] = [luminance(rgba(getComputedStyle(element).color)), luminance(background)];
-  return [element.id || element.tagName + ":" + element.textContent.trim().slice(0, 30),
-          (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)];
-})"""
 TEXT = (
     "#shape-explorer legend, #shape-explorer label, #shape-explorer select, #shape-explorer input[type=number], "
     "#se-sizes-hint, #se-units-error, #se-status, #se-call, #se-caption, #se-table th, #se-table td, #se-page-link"

@@ -21,7 +21,8 @@ def test_quick_start_is_two_commands_that_build_then_check() -> None:
 def test_readme_excerpt_is_what_the_bidirectional_page_shows(built_site: Path) -> None:
     excerpt = re.search(r"```text\n(.*?)```", README, re.S).group(1).strip()
     page = (built_site / "examples" / "bidirectional-lstm-states.html").read_text()
-    shown = [html.unescape(re.sub(r"<[^>]+>", "", pre)).strip() for pre in re.findall(r"<pre>(.*?)</pre>", page, re.S)]
+    blocks = re.findall(r"<pre[^>]*>(.*?)</pre>", page, re.S)
+    shown = [html.unescape(re.sub(r"<[^>]+>", "", pre)).strip() for pre in blocks]
     assert excerpt in shown
 
 
