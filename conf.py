@@ -123,6 +123,20 @@ def _forget_environment_after_warnings(app, exception):
         (Path(app.doctreedir) / "environment.pickle").unlink(missing_ok=True)
 
 
+def _create_execution_cache(app, config):
+    """With -j, Sphinx reads pages in several processes, and on a fresh cache each would
+    create jupyter-cache's database at the same moment ("table settings already exists").
+    Create it once, here in the main process, before any of them starts."""
+    if config.nb_execution_mode == "cache":
+        from jupyter_cache import get_cache
+
+        _ = get_cache(config.nb_execution_cache_path).db  # the property creates the tables
+
+
 def setup(app):
+    app.connect("config-inited", _create_execution_cache)
     app.connect("doctree-read", _fail_on_logged_warnings)
     app.connect("build-finished", _forget_environment_after_warnings)
+    # Both hooks run per page in whichever process reads it; Sphinx forwards their
+    # warnings to the main process, which counts them. So -j may read pages in parallel.
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
