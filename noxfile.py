@@ -68,8 +68,10 @@ nox.options.sessions = ["tests"]
 
 BUILD = ROOT / "_build"
 # -n nitpicky, -W warnings are errors, --keep-going reports them all before failing,
-# -j auto: pages are read, and so executed, each in its own kernel, on every core.
-SPHINX = ("python", "-m", "sphinx", "-nW", "--keep-going", "-j", "auto")
+# -j auto: pages are read, and so executed, each in its own kernel, on every core;
+# -T: when a page raises in a -j worker, Sphinx drops that worker's log, and only the
+# traceback printed by -T still shows the failing cell and its error.
+SPHINX = ("python", "-m", "sphinx", "-nW", "--keep-going", "-j", "auto", "-T")
 
 
 def _install(session: nox.Session) -> None:

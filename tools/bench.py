@@ -26,6 +26,7 @@ import contextlib
 import json
 import os
 import platform
+import resource
 import shutil
 import subprocess
 import sys
@@ -37,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # What a build needs (as tests/conftest.py copies it); tools/, tests/, .nox/, .git stay behind.
 PROJECT_FILES = ("conf.py", "index.md", "noxfile.py", "requirements.txt", "docs", "examples")
 # As `nox -s docs` builds, in the copy's root.
-BUILD = ("-m", "sphinx", "-nW", "--keep-going", "-j", "auto", "-b", "html", ".", "_build/html")
+BUILD = ("-m", "sphinx", "-nW", "--keep-going", "-j", "auto", "-T", "-b", "html", ".", "_build/html")
 # myst-nb logs this once per notebook it executes (and not for one served from the cache).
 EXECUTED = "Executing notebook using local CWD"
 # The pages the benchmark edits: a typical example page.
@@ -74,10 +75,13 @@ def notebook_pages(project: Path) -> list[Path]:
     return [page for page in pages if "```{code-cell}" in page.read_text(encoding="utf-8")]
 
 
-def measure(command: list[str], cwd: Path, env: dict[str, str], log: Path) -> tuple[float, float]:
-    """Run ``command``; return its wall-clock seconds and the peak summed RSS (MB) of its
-    process tree, polled every 50 ms. Fail, showing the log's end, if it fails."""
+def measure(command: list[str], cwd: Path, env: dict[str, str], log: Path) -> tuple[float, float, float]:
+    """Run ``command``; return its wall-clock seconds, the CPU seconds of its process tree
+    (every process in it is waited for, so getrusage counts them all) and the peak summed
+    RSS (MB) of that tree, polled every 50 ms. Fail, showing the log's end, if it fails."""
     import psutil
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
 
     with log.open("w") as out:
         start = time.perf_counter()
@@ -93,9 +97,11 @@ def measure(command: list[str], cwd: Path, env: dict[str, str], log: Path) -> tu
             peak = max(peak, rss)
             time.sleep(0.05)
         seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if process.returncode:
         sys.exit(f"{' '.join(command)} failed in {cwd}:\n" + log.read_text()[-5000:])
-    return seconds, peak / 2**20
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return seconds, cpu, peak / 2**20
 
 
 def bench(workdir: Path) -> dict:
@@ -115,8 +121,9 @@ def bench(workdir: Path) -> dict:
 
     def build(phase: str) -> None:
         log = logs / f"{phase}.log"
-        seconds, mb = measure([sys.executable, *BUILD], project, env, log)
-        results[phase] = {"seconds": seconds, "peak_mb": mb, "notebooks_executed": log.read_text().count(EXECUTED)}
+        seconds, cpu, mb = measure([sys.executable, *BUILD], project, env, log)
+        executed = log.read_text().count(EXECUTED)
+        results[phase] = {"seconds": seconds, "cpu_seconds": cpu, "peak_mb": mb, "notebooks_executed": executed}
         print(f"  {phase}: {seconds:.1f} s", flush=True)
 
     build("cold")
@@ -131,12 +138,13 @@ def bench(workdir: Path) -> dict:
     )
     scripts = workdir / "scripts"
     scripts.mkdir()
-    floor = {"seconds": 0.0, "peak_mb": 0.0, "notebooks_executed": 0}
+    floor = {"seconds": 0.0, "cpu_seconds": 0.0, "peak_mb": 0.0, "notebooks_executed": 0}
     for page in notebook_pages(project):
         script = scripts / f"{page.parent.name}-{page.stem}.py"
         script.write_text(notebook_script(page))
-        seconds, mb = measure([sys.executable, str(script)], page.parent, script_env, logs / f"floor-{script.stem}.log")
+        seconds, cpu, mb = measure([sys.executable, str(script)], page.parent, script_env, logs / f"{script.stem}.log")
         floor["seconds"] += seconds
+        floor["cpu_seconds"] += cpu
         floor["peak_mb"] = max(floor["peak_mb"], mb)
         floor["notebooks_executed"] += 1
     results["floor"] = floor
@@ -181,18 +189,22 @@ def main() -> None:
         "cold / floor": results["cold"]["seconds"] / results["floor"]["seconds"],
         "no change / cold": results["no change"]["seconds"] / results["cold"]["seconds"],
     }
-    print(f"\n{'':<12}{'seconds':>9}{'peak MB':>9}{'notebooks executed':>20}")
-    for phase, figures in results.items():
-        print(f"{phase:<12}{figures['seconds']:>9.1f}{figures['peak_mb']:>9.0f}{figures['notebooks_executed']:>20}")
+    print(f"\n{'':<12}{'seconds':>9}{'CPU s':>9}{'peak MB':>9}{'notebooks executed':>20}")
+    for phase, f in results.items():
+        print(
+            f"{phase:<12}{f['seconds']:>9.1f}{f['cpu_seconds']:>9.1f}{f['peak_mb']:>9.0f}{f['notebooks_executed']:>20}"
+        )
     print()
     for ratio, value in ratios.items():
         print(f"{ratio:<17}{value:>6.2f}")
     print(
-        "\npeak MB: the summed resident memory of the build's process tree (Sphinx, its workers, their"
-        "\nkernels); for the floor, of the largest single script."
+        "\nCPU s: user + system time of the process tree (all scripts, for the floor). peak MB: the"
+        "\nsummed resident memory of the build's tree (Sphinx, its workers, their kernels); for the"
+        "\nfloor, of the largest single script. Other load on the machine slows the wall clock only."
     )
+    print(f"load average at the end: {' '.join(f'{load:.1f}' for load in os.getloadavg())}")
 
-    machine = {"cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()}
+    machine = {"cores": os.cpu_count(), "load_average": os.getloadavg(), "python": platform.python_version()}
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps({"machine": machine, "phases": results, "ratios": ratios}, indent=2) + "\n")
     print(f"\nWrote {args.json}")
