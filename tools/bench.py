@@ -200,7 +200,7 @@ def main() -> None:
     print(
         "\nCPU s: user + system time of the process tree (all scripts, for the floor). peak MB: the"
         "\nsummed resident memory of the build's tree (Sphinx, its workers, their kernels); for the"
-        "\nfloor, of the largest single script. Other load on the machine slows the wall clock only."
+        "\nfloor, of the largest single script. Other load on the machine slows the wall clock more than it adds CPU s."
     )
     print(f"load average at the end: {' '.join(f'{load:.1f}' for load in os.getloadavg())}")
 
