@@ -70,16 +70,11 @@ nb_execution_cache_path = str(ROOT / "_build" / ".jupyter_cache" / _cache_key.he
 # arguments with "•", which the default traceback lexer cannot parse (a warning, so -W fails).
 nb_render_error_lexer = "text"
 # shapes.json (every configuration, executed; docs/all-configurations.md documents it) is
-# published at the site's root. Like the pages it is computed once per cache key above, in
-# a fresh process so that this Sphinx process never imports TensorFlow.
+# published at the site's root. The table page executes every configuration anyway, so it
+# writes the file, here: once per cache key above, like the pages' outputs.
 SHAPES_DIR = ROOT / "_build" / "shapes" / _cache_key.hexdigest()[:12]
-if not (SHAPES_DIR / "shapes.json").exists():
-    subprocess.run(
-        [sys.executable, str(EXAMPLES / "shape_table.py"), "--out", str(SHAPES_DIR / "shapes.json")],
-        check=True,
-    )
+SHAPES_DIR.mkdir(parents=True, exist_ok=True)  # html_extra_path must exist before the page runs
 html_extra_path = [str(SHAPES_DIR)]
-# The table page checks its executed rows against this very file.
 os.environ["RNN_SHAPES_JSON"] = str(SHAPES_DIR / "shapes.json")
 # Anything a page writes to stderr (a deprecation warning, a retracing notice) becomes a
 # build warning, so -W turns it into a failure instead of noise on the page.
@@ -125,6 +120,32 @@ def _forget_environment_after_warnings(app, exception):
         (Path(app.doctreedir) / "environment.pickle").unlink(missing_ok=True)
 
 
+def _write_missing_shapes(app, env):
+    """The table page was served from the execution cache, but shapes.json is gone (say,
+    _build/shapes was deleted): compute it in a fresh process, so that this Sphinx process
+    never imports TensorFlow."""
+    if not (SHAPES_DIR / "shapes.json").exists():
+        subprocess.run(
+            [sys.executable, str(EXAMPLES / "shape_table.py"), "--out", str(SHAPES_DIR / "shapes.json")],
+            check=True,
+        )
+
+
+def _create_execution_cache(app, config):
+    """With -j, Sphinx reads pages in several processes, and on a fresh cache each would
+    create jupyter-cache's database at the same moment ("table settings already exists").
+    Create it once, here in the main process, before any of them starts."""
+    if config.nb_execution_mode == "cache":
+        from jupyter_cache import get_cache
+
+        _ = get_cache(config.nb_execution_cache_path).db  # the property creates the tables
+
+
 def setup(app):
+    app.connect("config-inited", _create_execution_cache)
     app.connect("doctree-read", _fail_on_logged_warnings)
+    app.connect("env-updated", _write_missing_shapes)  # after every page is read, before any is written
     app.connect("build-finished", _forget_environment_after_warnings)
+    # Both hooks run per page in whichever process reads it; Sphinx forwards their
+    # warnings to the main process, which counts them. So -j may read pages in parallel.
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -6,6 +6,7 @@
     nox -s torch     check the PyTorch page's claims against real torch
     nox -s versions  execute every page and doctest on the oldest and the pinned Keras 3
     nox -s lint      ruff
+    nox -s bench     time the cold and incremental builds against the examples' bare run time
     nox -s lock      re-pin requirements.txt from requirements.in
 
 No nox yet? `python3 noxfile.py -s docs` installs the pinned nox into .nox/_bootstrap
@@ -67,8 +68,11 @@ nox.options.reuse_venv = "yes"
 nox.options.sessions = ["tests"]
 
 BUILD = ROOT / "_build"
-# -n nitpicky, -W warnings are errors, --keep-going reports them all before failing.
-SPHINX = ("python", "-m", "sphinx", "-nW", "--keep-going")
+# -n nitpicky, -W warnings are errors, --keep-going reports them all before failing,
+# -j auto: pages are read, and so executed, each in its own kernel, on every core;
+# -T: when a page raises in a -j worker, Sphinx drops that worker's log, and only the
+# traceback printed by -T still shows the failing cell and its error.
+SPHINX = ("python", "-m", "sphinx", "-nW", "--keep-going", "-j", "auto", "-T")
 
 
 def _install(session: nox.Session) -> None:
@@ -161,6 +165,13 @@ def torch(session: nox.Session) -> None:
     """Check every PyTorch claim on the site against real torch (arguments go to pytest)."""
     session.install("-r", str(ROOT / "requirements-torch.txt"))
     session.run("python", "-m", "pytest", str(ROOT / "tests" / "test_pytorch.py"), *session.posargs)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Time the cold, no-change and one-page builds against the floor (tools/bench.py)."""
+    _install(session)
+    session.run("python", str(ROOT / "tools" / "bench.py"), *session.posargs)
 
 
 @nox.session

@@ -4,7 +4,8 @@
 concat, sum, mul, ave, None) x return_sequences x return_state = 72 configurations.
 :func:`table` executes each with sizes that differ pairwise (so every dimension maps
 back to its symbol) and returns the data behind the site's complete table and
-``shapes.json``. The build runs this file as a script to write ``shapes.json``::
+``shapes.json``. The table page writes ``shapes.json`` when the build executes it; when
+that page comes from the execution cache but the file is gone, the build runs this file::
 
     python examples/shape_table.py --out _build/shapes/shapes.json
 
@@ -127,12 +128,17 @@ def table(dims: dict[str, int] = DIMS) -> dict:
     return {"keras_version": keras.__version__, "dims": dict(dims), "rows": rows}
 
 
+def write(data: dict, out: str | Path) -> None:
+    """Write :func:`table`'s data as ``shapes.json``."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(data, indent=1) + "\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, required=True, help="where to write shapes.json")
-    out = parser.parse_args().out
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(table(), indent=1) + "\n")
+    write(table(), parser.parse_args().out)
 
 
 if __name__ == "__main__":

@@ -91,3 +91,22 @@ def test_warning_logged_by_tensorflow_fails_the_build(project_copy: Path) -> Non
     log = result.stdout + result.stderr
     assert result.returncode != 0, "a warning logged by TensorFlow did not fail the build"
     assert "lstm-last-output.md" in log and "triggered retracing" in log
+
+
+def test_prose_edit_executes_nothing_and_code_edit_executes_only_its_page(project_copy: Path) -> None:
+    assert run_nox(project_copy, "docs").returncode == 0  # the copy's own Sphinx environment
+    prose = project_copy / "examples" / "lstm-return-sequences.md"
+    prose.write_text(prose.read_text() + "\nA sentence of prose, no code.\n")
+
+    after_prose = run_nox(project_copy, "docs")
+
+    assert after_prose.returncode == 0, after_prose.stdout[-3000:]
+    assert "Executing notebook" not in after_prose.stdout + after_prose.stderr
+
+    add_cell(project_copy / "examples" / "lstm-return-state.md", "# a comment is new code to the cache")
+
+    after_code = run_nox(project_copy, "docs")
+
+    executed = re.findall(r"(\S+\.md): Executing notebook", after_code.stdout + after_code.stderr)
+    assert after_code.returncode == 0, after_code.stdout[-3000:]
+    assert [Path(page).name for page in executed] == ["lstm-return-state.md"]

@@ -1,0 +1,214 @@
+"""How long the build takes, against the least it could take: `nox -s bench`.
+
+On a copy of the project in a temporary folder (the reader's _build is never touched, and
+what the benchmark edits is the copy's), in one run on one machine, it measures:
+
+- cold: the build with no execution cache and no output;
+- floor: every notebook page's code run as a plain Python script, each in its own fresh
+  process, one after another: the work the build cannot avoid (Python, TensorFlow, the
+  examples themselves) without a kernel, Sphinx or parallelism;
+- no change: the same build again;
+- prose edit: one sentence appended to a page's Markdown (must execute nothing);
+- code edit: a comment added to one code cell (must execute that page only).
+
+Each figure is wall-clock seconds and the peak resident memory of the whole process tree
+(Sphinx, its -j workers and their kernels; for the floor, the largest script), polled.
+It prints a table, and writes the figures as JSON (default: _build/bench.json).
+
+It lives in tools/, not tests/ (it times things, and tests assert no timings) nor
+examples/ (`nox -s doctest` collects every module there).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+# What a build needs (as tests/conftest.py copies it); tools/, tests/, .nox/, .git stay behind.
+PROJECT_FILES = ("conf.py", "index.md", "noxfile.py", "requirements.txt", "docs", "examples")
+# As `nox -s docs` builds, in the copy's root.
+BUILD = ("-m", "sphinx", "-nW", "--keep-going", "-j", "auto", "-T", "-b", "html", ".", "_build/html")
+# myst-nb logs this once per notebook it executes (and not for one served from the cache).
+EXECUTED = "Executing notebook using local CWD"
+# The pages the benchmark edits: a typical example page.
+EDITED_PAGE = Path("examples") / "lstm-return-state.md"
+
+
+def notebook_script(page: Path) -> str:
+    """The code cells of a MyST notebook as one Python script, run as the build runs them:
+    cells tagged skip-execution are left out, and a cell tagged raises-exception may raise
+    without stopping the script."""
+    from myst_nb.core.read import read_myst_markdown_notebook
+
+    notebook = read_myst_markdown_notebook(page.read_text(encoding="utf-8"), path=str(page))
+    # A kernel has display() as a builtin; a script must import it.
+    parts = ["from IPython.display import display"]
+    for cell in notebook.cells:
+        tags = cell.metadata.get("tags", [])
+        if cell.cell_type != "code" or "skip-execution" in tags:
+            continue
+        if "raises-exception" in tags:
+            # exec, not an indented copy: indenting would change multi-line strings.
+            parts.append(
+                f"try:\n    exec(compile({cell.source!r}, {str(page)!r}, 'exec'))\n"
+                "except Exception as error:\n    print(type(error).__name__, error)"
+            )
+        else:
+            parts.append(cell.source)
+    return "\n\n".join(parts) + "\n"
+
+
+def notebook_pages(project: Path) -> list[Path]:
+    """The pages the build executes: those with code cells."""
+    pages = sorted([*project.glob("docs/*.md"), *project.glob("examples/*.md")])
+    return [page for page in pages if "```{code-cell}" in page.read_text(encoding="utf-8")]
+
+
+def measure(command: list[str], cwd: Path, env: dict[str, str], log: Path) -> tuple[float, float, float]:
+    """Run ``command``; return its wall-clock seconds, the CPU seconds of its process tree
+    (every process in it is waited for, so getrusage counts them all) and the peak summed
+    RSS (MB) of that tree, polled every 50 ms. Fail, showing the log's end, if it fails."""
+    import psutil
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+
+    with log.open("w") as out:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
+        root, peak = psutil.Process(process.pid), 0
+        while process.poll() is None:
+            tree, rss = [root], 0
+            with contextlib.suppress(psutil.Error):  # the build ended since poll()
+                tree += root.children(recursive=True)
+            for member in tree:
+                with contextlib.suppress(psutil.Error):  # it ended between listing and reading
+                    rss += member.memory_info().rss
+            peak = max(peak, rss)
+            time.sleep(0.05)
+        seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if process.returncode:
+        sys.exit(f"{' '.join(command)} failed in {cwd}:\n" + log.read_text()[-5000:])
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return seconds, cpu, peak / 2**20
+
+
+def bench(workdir: Path) -> dict:
+    project = workdir / "project"
+    project.mkdir()
+    for name in PROJECT_FILES:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, project / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, project / name)
+    # The build runs kernels with the `python` on PATH: this one.
+    env = dict(os.environ, PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]))
+    logs = workdir / "logs"
+    logs.mkdir()
+    results = {}
+
+    def build(phase: str) -> None:
+        log = logs / f"{phase}.log"
+        seconds, cpu, mb = measure([sys.executable, *BUILD], project, env, log)
+        executed = log.read_text().count(EXECUTED)
+        results[phase] = {"seconds": seconds, "cpu_seconds": cpu, "peak_mb": mb, "notebooks_executed": executed}
+        print(f"  {phase}: {seconds:.1f} s", flush=True)
+
+    build("cold")
+
+    # The floor: what conf.py gives the kernels (PYTHONPATH, the backend, shapes.json), no more.
+    shapes = next((project / "_build" / "shapes").glob("*/shapes.json"))
+    script_env = dict(
+        env,
+        PYTHONPATH=os.pathsep.join(filter(None, [str(project / "examples"), env.get("PYTHONPATH")])),
+        KERAS_BACKEND="tensorflow",
+        RNN_SHAPES_JSON=str(shapes),
+    )
+    scripts = workdir / "scripts"
+    scripts.mkdir()
+    floor = {"seconds": 0.0, "cpu_seconds": 0.0, "peak_mb": 0.0, "notebooks_executed": 0}
+    for page in notebook_pages(project):
+        script = scripts / f"{page.parent.name}-{page.stem}.py"
+        script.write_text(notebook_script(page))
+        seconds, cpu, mb = measure([sys.executable, str(script)], page.parent, script_env, logs / f"{script.stem}.log")
+        floor["seconds"] += seconds
+        floor["cpu_seconds"] += cpu
+        floor["peak_mb"] = max(floor["peak_mb"], mb)
+        floor["notebooks_executed"] += 1
+    results["floor"] = floor
+    print(f"  floor: {floor['seconds']:.1f} s", flush=True)
+
+    build("no change")
+
+    page = project / EDITED_PAGE
+    original = page.read_text(encoding="utf-8")
+    # A comment at the end of the page's last code cell: new code to the cache, so that page re-executes.
+    end_of_cell = original.index("\n```", original.rindex("```{code-cell}"))
+    edits = {
+        "prose edit": original + "\nOne more sentence of prose.\n",
+        "code edit": original[:end_of_cell] + "\n# a comment: the cell's code changed" + original[end_of_cell:],
+    }
+    for phase, text in edits.items():
+        page.write_text(text, encoding="utf-8")
+        try:
+            build(phase)
+        finally:
+            page.write_text(original, encoding="utf-8")
+        # Settle: re-read the restored page (from the cache) so that the next phase times its own edit only.
+        measure([sys.executable, *BUILD], project, env, logs / f"after {phase}.log")
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", type=Path, default=ROOT / "_build" / "bench.json", help="where to write the figures")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary copy and its logs")
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-"))
+    print(f"Benchmarking a copy of the project in {workdir} on {os.cpu_count()} cores", flush=True)
+    try:
+        results = bench(workdir)
+    finally:
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    ratios = {
+        "cold / floor": results["cold"]["seconds"] / results["floor"]["seconds"],
+        "no change / cold": results["no change"]["seconds"] / results["cold"]["seconds"],
+    }
+    print(f"\n{'':<12}{'seconds':>9}{'CPU s':>9}{'peak MB':>9}{'notebooks executed':>20}")
+    for phase, f in results.items():
+        print(
+            f"{phase:<12}{f['seconds']:>9.1f}{f['cpu_seconds']:>9.1f}{f['peak_mb']:>9.0f}{f['notebooks_executed']:>20}"
+        )
+    print()
+    for ratio, value in ratios.items():
+        print(f"{ratio:<17}{value:>6.2f}")
+    print(
+        "\nCPU s: user + system time of the process tree (all scripts, for the floor). peak MB: the"
+        "\nsummed resident memory of the build's tree (Sphinx, its workers, their kernels); for the"
+        "\nfloor, of the largest single script. Other load on the machine slows the wall clock more than it adds CPU s."
+    )
+    print(f"load average at the end: {' '.join(f'{load:.1f}' for load in os.getloadavg())}")
+
+    machine = {"cores": os.cpu_count(), "load_average": os.getloadavg(), "python": platform.python_version()}
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps({"machine": machine, "phases": results, "ratios": ratios}, indent=2) + "\n")
+    print(f"\nWrote {args.json}")
+
+
+if __name__ == "__main__":
+    main()
