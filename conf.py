@@ -41,9 +41,8 @@ extensions = [
     "sphinx.ext.doctest",  # `nox -s doctest` checks the shapes the pages print in prose
     "sphinx_copybutton",  # a copy button on every code block
     "notfound.extension",  # a 404 page whose links and styles work at any depth
-    "sphinx_sitemap",  # sitemap.xml, for search engines
     "sphinxext.opengraph",  # Open Graph tags, for link previews
-    "site_extras",  # docs/_ext: .ipynb and .py downloads, default description, robots.txt
+    "site_extras",  # docs/_ext: .ipynb and .py downloads, default description, robots.txt, sitemap
 ]
 
 root_doc = "index"
@@ -114,7 +113,7 @@ html_context = {"keras_version": metadata.version("keras"), "tensorflow_version"
 copybutton_prompt_text = r">>> |\.\.\. "
 copybutton_prompt_is_regexp = True
 
-# --- Where the site lives: canonical links, sitemap, Open Graph, 404 page -------------
+# --- Where the site lives: canonical links, sitemap and robots.txt, Open Graph, 404 page ---
 # SITE_URL if set; else the address Read the Docs is building for; else the Read the Docs URL.
 html_baseurl = (
     os.environ.get("SITE_URL")
@@ -128,8 +127,6 @@ site_description = (
     "What Keras LSTM, GRU and SimpleRNN layers return with return_sequences, return_state and "
     "Bidirectional: which tensors, in which order, with which shapes, shown by code run at build time."
 )
-sitemap_url_scheme = "{link}"  # html_baseurl already holds any language/version path
-sitemap_excludes = ["search.html", "genindex.html", "404.html"]  # not pages to land on
 ogp_site_url = html_baseurl  # og:url must be absolute: the page at the site's public address
 # No generated preview images: they would be drawn by matplotlib on every build, and the
 # site names no image on another host.

@@ -1,11 +1,12 @@
 """What the site gives readers beyond the pages: each notebook page as a downloadable
-.ipynb (with the outputs the build executed) and .py, a description for every page, and
-robots.txt. conf.py loads it; the page template (docs/_templates/page.html) links the
-downloads."""
+.ipynb (with the outputs the build executed) and .py, a description for every page,
+robots.txt and sitemap.xml. conf.py loads it; the page template
+(docs/_templates/page.html) links the downloads."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import jupytext
 import nbformat
@@ -52,8 +53,19 @@ def _write_downloads_and_robots(app, exception) -> None:
         nbformat.write(executed, target.with_suffix(".ipynb"))
         source = jupytext.read(Path(app.env.doc2path(docname)))
         target.with_suffix(".py").write_text(jupytext.writes(source, fmt="py:percent"), encoding="utf-8")
-    # Everything may be crawled; the sitemap (sphinx-sitemap) lists every page.
-    (outdir / "robots.txt").write_text(f"User-agent: *\nAllow: /\n\nSitemap: {app.config.html_baseurl}sitemap.xml\n")
+    # Everything may be crawled, and the sitemap lists every page. It is written from all
+    # the pages, not from those this build rewrote (sphinx-sitemap's way, which leaves an
+    # incremental build with a sitemap of the changed pages only).
+    base = app.config.html_baseurl
+    (outdir / "robots.txt").write_text(f"User-agent: *\nAllow: /\n\nSitemap: {base}sitemap.xml\n")
+    urls = "".join(
+        f"  <url><loc>{escape(base + app.builder.get_target_uri(docname))}</loc></url>\n"
+        for docname in sorted(app.env.found_docs)
+    )
+    (outdir / "sitemap.xml").write_text(
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n{urls}</urlset>\n'
+    )
 
 
 def setup(app):
