@@ -123,6 +123,24 @@ def test_robots_txt_and_sitemap_list_every_page(built_site: Path) -> None:
     assert listed == {base + page for page in pages}
 
 
+def test_sitemap_still_lists_every_page_after_a_build_that_rewrote_one(project_copy: Path) -> None:
+    html = project_copy / "_build" / "html"
+    assert build(project_copy).returncode == 0
+    page = project_copy / "docs" / "contributing.md"
+    page.write_text(page.read_text() + "\nOne more line.\n")
+    rebuilt = build(project_copy)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert "1 changed" in rebuilt.stdout  # an incremental build, not a full one
+    pages = {p.relative_to(html).as_posix() for p in html_pages(html)} - NOT_IN_SITEMAP
+    assert (html / "sitemap.xml").read_text().count("<loc>") == len(pages)
+
+
+def test_every_heading_role_has_a_level(built_site: Path) -> None:
+    for page in html_pages(built_site):
+        unlevelled = [a for _, a in tags(page) if a.get("role") == "heading" and not a.get("aria-level")]
+        assert not unlevelled, f"{page.relative_to(built_site)}: {unlevelled[0]}"
+
+
 def test_every_page_has_a_description_and_open_graph_tags(built_site: Path) -> None:
     base = base_url(built_site)
     for page in html_pages(built_site):
@@ -136,26 +154,37 @@ def test_every_page_has_a_description_and_open_graph_tags(built_site: Path) -> N
         assert not any(key.startswith("og:image") for key in tags_of_page), f"{name} names a preview image"
 
 
+def build(project: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """Build a copy of the project as the docs session does."""
+    return subprocess.run(
+        [sys.executable, "-m", "sphinx", "-nW", "--keep-going", "-b", "html", ".", "_build/html"],
+        cwd=project, capture_output=True, text=True, env=dict(os.environ, **env),
+    )  # fmt: skip
+
+
 def test_a_front_matter_description_replaces_the_default(project_copy: Path) -> None:
     page = project_copy / "docs" / "contributing.md"
     page.write_text("---\nmyst:\n  html_meta:\n    description: The rules every page keeps.\n---\n" + page.read_text())
-    build = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-nW", "--keep-going", "-q", "-b", "html", ".", "_build/html"],
-        cwd=project_copy, capture_output=True, text=True,
-    )  # fmt: skip
-    assert build.returncode == 0, build.stderr
+    built = build(project_copy)
+    assert built.returncode == 0, built.stderr
     assert meta(project_copy / "_build" / "html" / "docs" / "contributing.html")["description"] == (
         "The rules every page keeps."
     )
 
 
-def test_site_url_comes_from_the_environment(project_copy: Path) -> None:
-    build = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-nW", "--keep-going", "-q", "-b", "html", ".", "_build/html"],
-        cwd=project_copy, capture_output=True, text=True,
-        env=dict(os.environ, SITE_URL="https://example.org/keras-rnn", READTHEDOCS_CANONICAL_URL="https://x.io/"),
-    )  # fmt: skip
-    assert build.returncode == 0, build.stderr
+@pytest.mark.parametrize(
+    "env",
+    [
+        # SITE_URL wins, with or without its final slash ...
+        {"SITE_URL": "https://example.org/keras-rnn", "READTHEDOCS_CANONICAL_URL": "https://x.io/en/v1/"},
+        # ... and on Read the Docs, the address it builds for.
+        {"SITE_URL": "", "READTHEDOCS_CANONICAL_URL": "https://example.org/keras-rnn/"},
+    ],
+    ids=["SITE_URL", "READTHEDOCS_CANONICAL_URL"],
+)
+def test_site_url_comes_from_the_environment(project_copy: Path, env: dict[str, str]) -> None:
+    built = build(project_copy, **env)
+    assert built.returncode == 0, built.stderr
     site = project_copy / "_build" / "html"
     assert base_url(site) == "https://example.org/keras-rnn/"
     assert "Sitemap: https://example.org/keras-rnn/sitemap.xml" in (site / "robots.txt").read_text()
