@@ -84,6 +84,20 @@ def test_every_notebook_page_links_its_ipynb_and_py_which_parse(built_site: Path
     assert all(source in script for source in code), f"{notebook}.py lacks some of the notebook's code"
 
 
+def test_copy_buttons_copy_doctest_code_without_prompts_or_output(built_site: Path) -> None:
+    """sphinx-copybutton's formatCopyText keeps, of the lines that start with a prompt, the
+    text after it; the prompt is the regular expression the built script passes it."""
+    script = (built_site / "_static" / "copybutton.js").read_text()
+    call = re.search(r"formatCopyText\(text, '(.*?)', (true|false), (true|false)", script)
+    assert call, "copybutton.js no longer calls formatCopyText as expected"
+    pattern, is_regexp, only_prompt_lines = call.group(1).replace("\\\\", "\\"), call.group(2), call.group(3)
+    assert is_regexp == only_prompt_lines == "true"
+    prompt = re.compile(f"^({pattern})(.*)")
+    block = ">>> output, h, c = layer(x)\n>>> print(output.shape,\n...       h.shape)\n(1, 4) (1, 4)\n"
+    copied = [match.group(2) for line in block.splitlines() if (match := prompt.match(line))]
+    assert copied == ["output, h, c = layer(x)", "print(output.shape,", "      h.shape)"]
+
+
 def test_footer_names_the_keras_and_tensorflow_that_built_every_page(built_site: Path) -> None:
     keras, tensorflow = metadata.version("keras"), metadata.version("tensorflow")
     stamp = f"Last built with Keras {keras} and TensorFlow {tensorflow}."
