@@ -34,7 +34,7 @@ os.environ["JUPYTER_PATH"] = os.pathsep.join(
     filter(None, [str(ROOT / "docs" / "_kernel"), os.environ.get("JUPYTER_PATH")])
 )
 
-# The site's own small extension (notebook downloads, page descriptions, robots.txt).
+# The site's own small extension (notebook downloads, page descriptions, robots.txt, sitemap).
 sys.path.insert(0, str(ROOT / "docs" / "_ext"))
 extensions = [
     "myst_nb",  # executes the MyST notebooks and renders their outputs
