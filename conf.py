@@ -10,6 +10,7 @@ import subprocess
 import sys
 from importlib import metadata
 from pathlib import Path
+from urllib.parse import urlparse
 
 ROOT = Path(__file__).parent
 EXAMPLES = ROOT / "examples"
@@ -33,9 +34,15 @@ os.environ["JUPYTER_PATH"] = os.pathsep.join(
     filter(None, [str(ROOT / "docs" / "_kernel"), os.environ.get("JUPYTER_PATH")])
 )
 
+# The site's own small extension (notebook downloads, page descriptions, robots.txt, sitemap).
+sys.path.insert(0, str(ROOT / "docs" / "_ext"))
 extensions = [
     "myst_nb",  # executes the MyST notebooks and renders their outputs
     "sphinx.ext.doctest",  # `nox -s doctest` checks the shapes the pages print in prose
+    "sphinx_copybutton",  # a copy button on every code block
+    "notfound.extension",  # a 404 page whose links and styles work at any depth
+    "sphinxext.opengraph",  # Open Graph tags, for link previews
+    "site_extras",  # docs/_ext: .ipynb and .py downloads, default description, robots.txt, sitemap
 ]
 
 root_doc = "index"
@@ -93,9 +100,36 @@ html_title = project
 # The shape explorer's script and stylesheet, and the favicon.
 html_static_path = ["docs/_static"]
 html_favicon = "docs/_static/favicon.svg"
-# Furo's templates with the accessibility fixes tests/test_site.py asks for (each one says why).
+# Furo's page with the accessibility fixes tests/test_site.py asks for (each one says why),
+# the notebook downloads and the footer's build stamp.
 templates_path = ["docs/_templates"]
 html_copy_source = False  # the MyST sources are in the repository; don't publish them twice
+# The footer says which Keras and TensorFlow built (and, via the cache key above, executed) the site.
+html_context = {"keras_version": metadata.version("keras"), "tensorflow_version": metadata.version("tensorflow")}
+# Code blocks: copy the code after `>>> ` / `... ` prompts and leave the printed output out.
+copybutton_prompt_text = r">>> |\.\.\. "
+copybutton_prompt_is_regexp = True
+
+# --- Where the site lives: canonical links, sitemap and robots.txt, Open Graph, 404 page ---
+# SITE_URL if set; else the address Read the Docs is building for; else the Read the Docs URL.
+html_baseurl = (
+    os.environ.get("SITE_URL")
+    or os.environ.get("READTHEDOCS_CANONICAL_URL")
+    or "https://keras-rnn-returns.readthedocs.io/en/latest/"
+).rstrip("/") + "/"
+# Every page has a meta description: its front matter's (`myst: {html_meta: {description:
+# ...}}`) if it gives one; else its opening lines, the answer (sphinxext-opengraph); else
+# (the general index, search and 404 pages) this one (docs/_ext/site_extras.py).
+site_description = (
+    "What Keras LSTM, GRU and SimpleRNN layers return with return_sequences, return_state and "
+    "Bidirectional: which tensors, in which order, with which shapes, shown by code run at build time."
+)
+ogp_site_url = html_baseurl  # og:url must be absolute: the page at the site's public address
+# No generated preview images: they would be drawn by matplotlib on every build, and the
+# site names no image on another host.
+ogp_social_cards = {"enable": False}
+# The 404 page is served for any missing path, so its links and assets are absolute from the site's root.
+notfound_urls_prefix = urlparse(html_baseurl).path
 
 
 def _fail_on_logged_warnings(app, doctree):

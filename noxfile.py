@@ -7,6 +7,7 @@
     nox -s versions  execute every page and doctest on the oldest and the pinned Keras 3
     nox -s lint      ruff
     nox -s bench     time the cold and incremental builds against the examples' bare run time
+    nox -s lighthouse  Lighthouse scores of the front page and the heaviest page (not in tests)
     nox -s lock      re-pin requirements.txt from requirements.in
 
 No nox yet? `python3 noxfile.py -s docs` installs the pinned nox into .nox/_bootstrap
@@ -165,6 +166,107 @@ def torch(session: nox.Session) -> None:
     """Check every PyTorch claim on the site against real torch (arguments go to pytest)."""
     session.install("-r", str(ROOT / "requirements-torch.txt"))
     session.run("python", "-m", "pytest", str(ROOT / "tests" / "test_pytorch.py"), *session.posargs)
+
+
+LIGHTHOUSE = ROOT / "tests" / "lighthouse"  # package.json pins lighthouse 12.2.3, the last for Node 20
+# Headless, and nothing that phones home: the audited site must be the only host contacted.
+CHROME_FLAGS = (
+    "--headless=new --no-sandbox --disable-gpu --disable-background-networking "
+    "--disable-component-update --no-first-run --disable-sync"
+)
+CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
+TEXT = {".html", ".css", ".js", ".json", ".svg", ".txt", ".xml"}  # what a web host compresses
+
+
+def _heaviest_page(site: Path) -> str:
+    """The page that transfers the most bytes: itself, its images, scripts and stylesheets,
+    text compressed as the server in `lighthouse` (and the hosts) send it."""
+    import gzip
+    from html.parser import HTMLParser
+
+    class Loads(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.urls: set[str] = set()
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            a = dict(attrs)
+            if tag in ("img", "script") and a.get("src"):
+                self.urls.add(a["src"])
+            if tag == "link" and a.get("href") and {"stylesheet", "icon"} & set((a.get("rel") or "").split()):
+                self.urls.add(a["href"])
+
+    def weight(page: Path) -> int:
+        loads = Loads()
+        loads.feed(page.read_text(encoding="utf-8"))
+        files = {page} | {(page.parent / url.split("?")[0]).resolve() for url in loads.urls if "://" not in url}
+        return sum(
+            len(gzip.compress(f.read_bytes())) if f.suffix in TEXT else f.stat().st_size for f in files if f.is_file()
+        )
+
+    return max(site.rglob("*.html"), key=weight).relative_to(site).as_posix()
+
+
+@nox.session
+def lighthouse(session: nox.Session) -> None:
+    """Build the site, serve it on a free local port (port 0) and run Lighthouse (mobile, its default)
+    on the front page and the heaviest page; fail if any category scores below 100.
+    Needs Node 18.20+ and Chromium: CHROME_PATH, else /usr/bin/chromium."""
+    import functools
+    import gzip
+    import http.server
+    import json
+    import tempfile
+    import threading
+
+    _install(session)
+    _build_html(session)
+    session.run("npm", "ci", "--prefix", str(LIGHTHOUSE), "--no-audit", "--no-fund", external=True)
+    site = BUILD / "html"
+    reports = BUILD / "lighthouse"
+    reports.mkdir(parents=True, exist_ok=True)
+
+    class Hosted(http.server.SimpleHTTPRequestHandler):
+        """Serves text gzip-compressed, as the site's hosts (GitHub Pages, Read the Docs) do,
+        so that Lighthouse measures the bytes readers receive."""
+
+        def do_GET(self) -> None:
+            path = Path(self.translate_path(self.path))
+            if not path.is_file() or "gzip" not in self.headers.get("Accept-Encoding", "") or path.suffix not in TEXT:
+                return super().do_GET()
+            body = gzip.compress(path.read_bytes())
+            self.send_response(200)
+            self.send_header("Content-Type", self.guess_type(path))
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:  # Lighthouse's requests are not news
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Hosted, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    env = {"CHROME_PATH": os.environ.get("CHROME_PATH", "/usr/bin/chromium")}
+    failed = []
+    try:
+        for page in ("index.html", _heaviest_page(site)):
+            report = reports / (page.replace("/", "-") + ".json")
+            with tempfile.TemporaryDirectory() as profile:  # a fresh browser profile for each run
+                session.run(
+                    "node", str(LIGHTHOUSE / "node_modules" / "lighthouse" / "cli" / "index.js"),
+                    f"http://127.0.0.1:{server.server_port}/{page}", "--quiet", "--output=json",
+                    f"--output-path={report}", f"--chrome-flags={CHROME_FLAGS} --user-data-dir={profile}",
+                    external=True, env=env,
+                )  # fmt: skip
+            result = json.loads(report.read_text())
+            scores = {c: round(100 * (result["categories"][c]["score"] or 0)) for c in CATEGORIES}
+            session.log(f"{page}: " + ", ".join(f"{c} {s}" for c, s in scores.items()) + f" ({report})")
+            failed += [f"{page} {c} {s}" for c, s in scores.items() if s < 100]
+    finally:
+        server.shutdown()
+    if failed:
+        session.error("below 100: " + "; ".join(failed))
 
 
 @nox.session

@@ -1,0 +1,227 @@
+"""What the site offers besides its pages: notebook downloads, the build stamp, a 404 page,
+and what search engines and link previews read (sitemap, robots.txt, descriptions, Open
+Graph), all without naming another host."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ElementTree
+from html.parser import HTMLParser
+from importlib import metadata
+from pathlib import Path
+from urllib.parse import urljoin, urlparse
+
+import nbformat
+import pytest
+from conftest import ROOT
+
+# The pages that are notebooks (a jupytext header); each is offered as .ipynb and .py.
+NOTEBOOKS = sorted(
+    page.relative_to(ROOT).with_suffix("")
+    for folder in ("examples", "docs")
+    for page in (ROOT / folder).glob("*.md")
+    if page.read_text().startswith("---\njupytext:")
+)
+# Search results and the index are not pages to land on; the 404 page is served for any path.
+NOT_IN_SITEMAP = {"search.html", "genindex.html", "404.html"}
+
+
+class Tags(HTMLParser):
+    """Every start tag of a page, with its attributes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, {name: value or "" for name, value in attrs}))
+
+
+def tags(page: Path) -> list[tuple[str, dict[str, str]]]:
+    parser = Tags()
+    parser.feed(page.read_text())
+    return parser.tags
+
+
+def meta(page: Path) -> dict[str, str]:
+    """The page's <meta name=...> and <meta property=...> contents."""
+    found = {}
+    for tag, attrs in tags(page):
+        if tag == "meta" and ("name" in attrs or "property" in attrs):
+            found[attrs.get("name") or attrs["property"]] = attrs.get("content", "")
+    return found
+
+
+def html_pages(site: Path) -> list[Path]:
+    return sorted(site.rglob("*.html"))
+
+
+def base_url(built_site: Path) -> str:
+    """The site's public address the build was configured with, from its front page's
+    canonical link (test_site_url_comes_from_the_environment proves where that comes from)."""
+    canonical = [a["href"] for t, a in tags(built_site / "index.html") if t == "link" and a.get("rel") == "canonical"]
+    assert len(canonical) == 1 and canonical[0].endswith("/index.html"), canonical
+    return canonical[0].removesuffix("index.html")
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=str)
+def test_every_notebook_page_links_its_ipynb_and_py_which_parse(built_site: Path, notebook: Path) -> None:
+    page = built_site / notebook.with_suffix(".html")
+    links = {a["href"] for tag, a in tags(page) if tag == "a" and "download" in a}
+    assert links == {f"{notebook.name}.ipynb", f"{notebook.name}.py"}, f"{page.name} links {links}"
+    downloaded = nbformat.read(page.with_suffix(".ipynb"), as_version=4)
+    nbformat.validate(downloaded)
+    # The notebook carries the outputs the page shows, the version line among them.
+    outputs = [o for cell in downloaded.cells if cell.cell_type == "code" for o in cell.outputs]
+    assert any("Executed with Python" in str(o) for o in outputs) or notebook.parts[0] == "docs"
+    assert outputs, f"{notebook}.ipynb has no outputs"
+    script = page.with_suffix(".py").read_text()
+    compile(script, f"{notebook}.py", "exec")
+    code = [cell.source for cell in downloaded.cells if cell.cell_type == "code"]
+    assert all(source in script for source in code), f"{notebook}.py lacks some of the notebook's code"
+
+
+def test_copy_buttons_copy_doctest_code_without_prompts_or_output(built_site: Path) -> None:
+    """sphinx-copybutton's formatCopyText keeps, of the lines that start with a prompt, the
+    text after it; the prompt is the regular expression the built script passes it."""
+    script = (built_site / "_static" / "copybutton.js").read_text()
+    call = re.search(r"formatCopyText\(text, '(.*?)', (true|false), (true|false)", script)
+    assert call, "copybutton.js no longer calls formatCopyText as expected"
+    pattern, is_regexp, only_prompt_lines = call.group(1).replace("\\\\", "\\"), call.group(2), call.group(3)
+    assert is_regexp == only_prompt_lines == "true"
+    prompt = re.compile(f"^({pattern})(.*)")
+    block = ">>> output, h, c = layer(x)\n>>> print(output.shape,\n...       h.shape)\n(1, 4) (1, 4)\n"
+    copied = [match.group(2) for line in block.splitlines() if (match := prompt.match(line))]
+    assert copied == ["output, h, c = layer(x)", "print(output.shape,", "      h.shape)"]
+
+
+def test_footer_names_the_keras_and_tensorflow_that_built_every_page(built_site: Path) -> None:
+    keras, tensorflow = metadata.version("keras"), metadata.version("tensorflow")
+    stamp = f"Last built with Keras {keras} and TensorFlow {tensorflow}."
+    for page in html_pages(built_site):
+        text = page.read_text()
+        assert stamp in text, f"{page.relative_to(built_site)} lacks {stamp!r}"
+        # ... and the pages' executed version lines agree with it.
+        for line in re.findall(r"Executed with Python [^<]*", text):
+            assert f"Keras {keras}," in line and f"TensorFlow {tensorflow} " in line, (page.name, line)
+
+
+def test_404_page_exists_and_its_links_work_from_any_depth(built_site: Path) -> None:
+    page = built_site / "404.html"
+    assert "Page not found" in page.read_text()
+    prefix = urlparse(base_url(built_site)).path
+    local = [
+        a.get("href") or a.get("src")
+        for tag, a in tags(page)
+        if tag in ("link", "script", "a", "img")
+        and (a.get("href") or a.get("src") or "#").split("#")[0]
+        and "://" not in (a.get("href") or a.get("src"))
+    ]
+    assert local and all(url.startswith(prefix) for url in local), [u for u in local if not u.startswith(prefix)]
+    # Every one of them exists in the built site.
+    for url in local:
+        path = url.removeprefix(prefix).split("?")[0].split("#")[0]
+        assert (built_site / (path or "index.html")).exists(), url
+
+
+def test_robots_txt_and_sitemap_list_every_page(built_site: Path) -> None:
+    base = base_url(built_site)
+    robots = (built_site / "robots.txt").read_text()
+    assert "User-agent: *" in robots and f"Sitemap: {base}sitemap.xml" in robots
+    namespace = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    listed = {loc.text for loc in ElementTree.parse(built_site / "sitemap.xml").findall("s:url/s:loc", namespace)}
+    pages = {page.relative_to(built_site).as_posix() for page in html_pages(built_site)} - NOT_IN_SITEMAP
+    assert listed == {base + page for page in pages}
+
+
+def test_sitemap_still_lists_every_page_after_a_build_that_rewrote_one(project_copy: Path) -> None:
+    html = project_copy / "_build" / "html"
+    assert build(project_copy).returncode == 0
+    page = project_copy / "docs" / "contributing.md"
+    page.write_text(page.read_text() + "\nOne more line.\n")
+    rebuilt = build(project_copy)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert "1 changed" in rebuilt.stdout  # an incremental build, not a full one
+    pages = {p.relative_to(html).as_posix() for p in html_pages(html)} - NOT_IN_SITEMAP
+    assert (html / "sitemap.xml").read_text().count("<loc>") == len(pages)
+
+
+def test_every_heading_role_has_a_level(built_site: Path) -> None:
+    for page in html_pages(built_site):
+        unlevelled = [a for _, a in tags(page) if a.get("role") == "heading" and not a.get("aria-level")]
+        assert not unlevelled, f"{page.relative_to(built_site)}: {unlevelled[0]}"
+
+
+def test_every_page_has_a_description_and_open_graph_tags(built_site: Path) -> None:
+    base = base_url(built_site)
+    for page in html_pages(built_site):
+        name = page.relative_to(built_site).as_posix()
+        tags_of_page = meta(page)
+        assert len(tags_of_page.get("description", "")) > 50, f"{name} has no meaningful description"
+        if name in NOT_IN_SITEMAP:
+            continue
+        assert tags_of_page["og:url"] == base + name
+        assert tags_of_page["og:title"] and tags_of_page["og:description"] and tags_of_page["og:type"]
+        assert not any(key.startswith("og:image") for key in tags_of_page), f"{name} names a preview image"
+
+
+def build(project: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """Build a copy of the project as the docs session does."""
+    return subprocess.run(
+        [sys.executable, "-m", "sphinx", "-nW", "--keep-going", "-b", "html", ".", "_build/html"],
+        cwd=project, capture_output=True, text=True, env=dict(os.environ, **env),
+    )  # fmt: skip
+
+
+def test_a_front_matter_description_replaces_the_default(project_copy: Path) -> None:
+    page = project_copy / "docs" / "contributing.md"
+    page.write_text("---\nmyst:\n  html_meta:\n    description: The rules every page keeps.\n---\n" + page.read_text())
+    built = build(project_copy)
+    assert built.returncode == 0, built.stderr
+    assert meta(project_copy / "_build" / "html" / "docs" / "contributing.html")["description"] == (
+        "The rules every page keeps."
+    )
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        # SITE_URL wins, with or without its final slash ...
+        {"SITE_URL": "https://example.org/keras-rnn", "READTHEDOCS_CANONICAL_URL": "https://x.io/en/v1/"},
+        # ... and on Read the Docs, the address it builds for.
+        {"SITE_URL": "", "READTHEDOCS_CANONICAL_URL": "https://example.org/keras-rnn/"},
+    ],
+    ids=["SITE_URL", "READTHEDOCS_CANONICAL_URL"],
+)
+def test_site_url_comes_from_the_environment(project_copy: Path, env: dict[str, str]) -> None:
+    built = build(project_copy, **env)
+    assert built.returncode == 0, built.stderr
+    site = project_copy / "_build" / "html"
+    assert base_url(site) == "https://example.org/keras-rnn/"
+    assert "Sitemap: https://example.org/keras-rnn/sitemap.xml" in (site / "robots.txt").read_text()
+    assert meta(site / "examples" / "lstm-return-state.html")["og:url"] == (
+        "https://example.org/keras-rnn/examples/lstm-return-state.html"
+    )
+    assert 'href="/keras-rnn/_static/' in (site / "404.html").read_text()
+
+
+# The attributes through which a page makes the browser fetch something (or names an
+# address to crawlers); <a href> is a link the reader may follow, not a request.
+URL_ATTRIBUTES = ("src", "href", "srcset", "poster", "data", "action", "content")
+
+
+def test_no_tag_references_another_host_but_the_sites_own_address(built_site: Path) -> None:
+    base = base_url(built_site)
+    for page in html_pages(built_site):
+        name = page.relative_to(built_site).as_posix()
+        for tag, attrs in tags(page):
+            if tag == "a":
+                continue
+            for attribute in URL_ATTRIBUTES:
+                for url in re.findall(r"(?:https?:)?//[^\s,\"']+", attrs.get(attribute, "")):
+                    own = urljoin(base, url).startswith(base)
+                    named_by = attrs.get("property") or attrs.get("rel")
+                    assert own and named_by in ("og:url", "canonical"), f"{name}: <{tag} {attribute}={url!r}>"
