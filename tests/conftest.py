@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -65,7 +66,25 @@ INSTALL_HINT = (
 )
 
 
+def published_path(site: Path) -> str:
+    """The path the site is published under ("/en/latest/" on Read the Docs), from the
+    sitemap address the build wrote into robots.txt; "/" if it names none. Pages linked
+    absolutely (the 404 page, which a host serves at any depth) only work under it."""
+    robots = site / "robots.txt"
+    for line in robots.read_text().splitlines() if robots.exists() else []:
+        if line.startswith("Sitemap:"):
+            return urllib.parse.urlsplit(line.split(":", 1)[1].strip()).path.rsplit("/", 1)[0] + "/"
+    return "/"
+
+
 class _RecordingHandler(http.server.SimpleHTTPRequestHandler):
+    def translate_path(self, path: str) -> str:
+        """Serve the site at its root and, as its host does, under its published path."""
+        prefix = self.server.published_path
+        if prefix != "/" and path.startswith(prefix):
+            path = "/" + path[len(prefix) :]
+        return super().translate_path(path)
+
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         """Record every answer, including those to requests the browser makes on its own
         (a favicon), which pages never see."""
@@ -82,6 +101,7 @@ def serve(directory: Path) -> Iterator[http.server.ThreadingHTTPServer]:
     handler = functools.partial(_RecordingHandler, directory=str(directory))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.answers = []
+    server.published_path = published_path(directory)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

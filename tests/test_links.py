@@ -14,6 +14,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from conftest import published_path
+
 # The attributes through which a page links to or loads another file.
 LINKING = {"href", "src", "action", "poster"}
 
@@ -51,15 +53,21 @@ def read_site(root: Path) -> dict[str, Page]:
     return pages
 
 
-def resolve(page: str, link: str) -> tuple[str, str] | None:
+def resolve(page: str, link: str, published: str = "/") -> tuple[str, str] | None:
     """(file relative to the site's root, fragment) for a link that stays on the site;
-    None for links elsewhere (another scheme or host)."""
+    None for links elsewhere (another scheme or host). An absolute path is read under the
+    path the site is published under (``published``, e.g. "/en/latest/")."""
     url = urlsplit(link)
     if url.scheme or url.netloc:
         return None
     if not url.path:  # "#fragment" or "?query": this page
         return page, unquote(url.fragment)
-    target = posixpath.normpath(posixpath.join(posixpath.dirname(page), unquote(url.path)))
+    path = unquote(url.path)
+    if path.startswith("/"):
+        if not path.startswith(published):
+            return "../" + path, unquote(url.fragment)  # outside the site: reported as broken
+        page, path = "index.html", path[len(published) :]
+    target = posixpath.normpath(posixpath.join(posixpath.dirname(page), path))
     if url.path.endswith("/"):
         target = posixpath.join(target, "index.html")
     return target, unquote(url.fragment)
@@ -67,9 +75,10 @@ def resolve(page: str, link: str) -> tuple[str, str] | None:
 
 def broken_links(root: Path, pages: dict[str, Page]) -> list[str]:
     broken = []
+    published = published_path(root)
     for name, page in pages.items():
         for link in page.links:
-            resolved = resolve(name, link)
+            resolved = resolve(name, link, published)
             if resolved is None:
                 continue
             target, fragment = resolved
@@ -90,7 +99,8 @@ def unreachable(pages: dict[str, Page], start: str = "index.html") -> set[str]:
             if resolved and resolved[0] in pages and resolved[0] not in seen:
                 seen.add(resolved[0])
                 queue.append(resolved[0])
-    return set(pages) - seen
+    # The 404 page is what the host serves for a missing address: nothing links to it.
+    return set(pages) - seen - {"404.html"}
 
 
 def test_every_internal_link_and_anchor_resolves(built_site: Path) -> None:

@@ -48,6 +48,8 @@ def _write_downloads_and_robots(app, exception) -> None:
         except (OSError, KeyError):
             logger.warning("no executed notebook for %s to offer as a download", docname, location=docname)
             continue
+        for number, cell in enumerate(executed.cells):  # nbformat's ids are random: keep builds identical
+            cell.id = f"cell-{number}"
         target = outdir / docname
         target.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(executed, target.with_suffix(".ipynb"))
