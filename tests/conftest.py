@@ -21,11 +21,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
 EXAMPLES = sorted((ROOT / "examples").glob("*.md"))
-# What a build needs; everything else (tests, .nox, .git) stays behind.
-PROJECT_FILES = ("conf.py", "index.md", "noxfile.py", "requirements.txt", "docs", "examples")
 
 # Tests run example code in-process, as the pages' kernels do (see conf.py).
 sys.path.insert(0, str(ROOT / "examples"))
+# The project copies are made as the benchmark makes them (tools/bench.py).
+sys.path.insert(0, str(ROOT / "tools"))
+from bench import copy_sources  # noqa: E402
+
 os.environ["KERAS_BACKEND"] = "tensorflow"
 
 
@@ -210,13 +212,7 @@ def project_copy(tmp_path: Path, built_site: Path) -> Path:
 
 def copy_project(copy: Path) -> Path:
     """Copy what a build needs, and the build's execution cache, to the new folder ``copy``."""
-    copy.mkdir()
-    for name in PROJECT_FILES:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(source, copy / name)
+    copy_sources(copy)
     shutil.copytree(ROOT / "_build" / ".jupyter_cache", copy / "_build" / ".jupyter_cache")
     return copy
 

@@ -7,10 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import ROOT, add_cell
-
-sys.path.insert(0, str(ROOT / "tools"))
 from bench import notebook_script
+from conftest import add_cell
 
 
 def test_floor_script_skips_what_the_build_skips_and_goes_on_after_expected_errors(tmp_path: Path) -> None:

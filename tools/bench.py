@@ -104,15 +104,21 @@ def measure(command: list[str], cwd: Path, env: dict[str, str], log: Path) -> tu
     return seconds, cpu, peak / 2**20
 
 
-def bench(workdir: Path) -> dict:
-    project = workdir / "project"
-    project.mkdir()
+def copy_sources(copy: Path) -> Path:
+    """Copy what a build needs (PROJECT_FILES) into the new folder ``copy``. The tests'
+    project copies (tests/conftest.py) use it too."""
+    copy.mkdir()
     for name in PROJECT_FILES:
         source = ROOT / name
         if source.is_dir():
-            shutil.copytree(source, project / name, ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copytree(source, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
         else:
-            shutil.copy2(source, project / name)
+            shutil.copy2(source, copy / name)
+    return copy
+
+
+def bench(workdir: Path) -> dict:
+    project = copy_sources(workdir / "project")
     # The build runs kernels with the `python` on PATH: this one.
     env = dict(os.environ, PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]))
     logs = workdir / "logs"
