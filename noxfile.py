@@ -1,7 +1,7 @@
 """Every command of the project. CI, hosting and people call these sessions.
 
     nox -s docs      build the site into _build/html
-    nox -s doctest   check the shapes the pages print (and the helper's doctests)
+    nox -s doctest   check the shapes the pages print (and the shared code's doctests)
     nox -s tests     everything: build, doctests, pytest tests/, then torch, versions, lint
     nox -s torch     check the PyTorch page's claims against real torch
     nox -s versions  execute every page and doctest on the oldest and the pinned Keras 3
@@ -76,8 +76,11 @@ BUILD = ROOT / "_build"
 SPHINX = ("python", "-m", "sphinx", "-nW", "--keep-going", "-j", "auto", "-T")
 
 
-def _install(session: nox.Session) -> None:
-    session.install("-r", str(REQUIREMENTS))
+def _install(session: nox.Session, requirements: Path = REQUIREMENTS) -> None:
+    """The pinned requirements, then the pages' shared code (pyproject.toml), editable so
+    that an edit shows without reinstalling; --no-deps: requirements.txt is the one source."""
+    session.install("-r", str(requirements))
+    session.install("--no-deps", "--editable", str(ROOT))
 
 
 def _build_html(session: nox.Session, *args: str) -> None:
@@ -85,9 +88,9 @@ def _build_html(session: nox.Session, *args: str) -> None:
 
 
 def _doctest(session: nox.Session, *args: str) -> None:
-    # The shapes shown on the pages, then the shared helper's own examples.
+    # The shapes shown on the pages, then the shared code's own examples.
     session.run(*SPHINX, "-b", "doctest", *args, str(ROOT), str(BUILD / "doctest"))
-    session.run("python", "-m", "pytest", "--quiet", "--doctest-modules", str(ROOT / "examples"))
+    session.run("python", "-m", "pytest", "--quiet", "--doctest-modules", str(ROOT / "keras_rnn_returns"))
 
 
 @nox.session
@@ -163,9 +166,14 @@ def versions(session: nox.Session, stack: str) -> None:
 
 @nox.session
 def torch(session: nox.Session) -> None:
-    """Check every PyTorch claim on the site against real torch (arguments go to pytest)."""
-    session.install("-r", str(ROOT / "requirements-torch.txt"))
-    session.run("python", "-m", "pytest", str(ROOT / "tests" / "test_pytorch.py"), *session.posargs)
+    """Check every PyTorch claim on the site, keras_torch.py, and the PyTorch page's code and
+    downloads, against real torch (arguments go to pytest)."""
+    _install(session, ROOT / "requirements-torch.txt")
+    if not (BUILD / "html" / "index.html").exists():  # the downloads to run come from a build
+        _build_html(session)
+    tests = [str(ROOT / "tests" / name) for name in ("test_pytorch.py", "test_downloads.py", "test_reader_code.py")]
+    # Of the download and pasted-code tests, the pages whose code needs torch: they skip elsewhere.
+    session.run("python", "-m", "pytest", *tests, "-k", "pytorch", *session.posargs)
 
 
 LIGHTHOUSE = ROOT / "tests" / "lighthouse"  # package.json pins lighthouse 12.2.3, the last for Node 20

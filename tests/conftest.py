@@ -21,14 +21,57 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
 EXAMPLES = sorted((ROOT / "examples").glob("*.md"))
+# The pages that are notebooks (a jupytext header): the build executes them, and offers each
+# for download.
+NOTEBOOK_PAGES = sorted(
+    page
+    for folder in ("examples", "docs")
+    for page in (ROOT / folder).glob("*.md")
+    if page.read_text(encoding="utf-8").startswith("---\njupytext:")
+)
 
-# Tests run example code in-process, as the pages' kernels do (see conf.py).
-sys.path.insert(0, str(ROOT / "examples"))
+# What the site extension decides about pages (what readers see and download), as conf.py loads it.
+sys.path.insert(0, str(ROOT / "docs" / "_ext"))
+from site_extras import has_reader_code  # noqa: E402
 # The project copies are made as the benchmark makes them (tools/bench.py).
 sys.path.insert(0, str(ROOT / "tools"))
 from bench import copy_sources  # noqa: E402
 
 os.environ["KERAS_BACKEND"] = "tensorflow"
+
+
+def downloadable(page: Path) -> bool:
+    """Whether the build offers the page's code for download (it shows readers some)."""
+    return has_reader_code(source_notebook(page))
+
+
+def notebook_id(page: Path) -> str:
+    return page.relative_to(ROOT).with_suffix("").as_posix()
+
+
+def source_notebook(page: Path):
+    """A MyST notebook page, read as the build reads it."""
+    from myst_nb.core.read import read_myst_markdown_notebook
+
+    return read_myst_markdown_notebook(page.read_text(encoding="utf-8"), path=str(page))
+
+
+def download_links(page: Path) -> list[str]:
+    """The files a built page offers for download (its links with a ``download`` attribute)."""
+    from html.parser import HTMLParser
+
+    class Downloads(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.links: list[str] = []
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag == "a" and "download" in dict(attrs):
+                self.links.append(dict(attrs)["href"])
+
+    parser = Downloads()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return sorted(set(parser.links))
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from conftest import EXAMPLES, add_cell, run_nox
-from rnn_helpers import CASES
+from keras_rnn_returns.configurations import CASES
 
 
 def test_every_example_page_shows_its_executed_output(built_site: Path) -> None:

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import EXAMPLES, ROOT
+from conftest import EXAMPLES, NOTEBOOK_PAGES, ROOT
+from keras_rnn_returns.configurations import CASES
 from myst_nb.core.read import read_myst_markdown_notebook
-from rnn_helpers import CASES
 
 HEADER_KEYS = ("jupytext:", "kernelspec:", "file_format: mystnb")
-SEED_CASE_PAGES = [ROOT / f"{case.page}.md" for case in CASES]
+FIVE_CALL_PAGES = [ROOT / f"{case.page}.md" for case in CASES]
 
 
 def code_cells(page: Path, with_tags: bool = False) -> list:
@@ -31,15 +31,19 @@ def test_every_example_is_a_seeded_mystnb_notebook_with_assertions() -> None:
         for key in HEADER_KEYS:
             assert key in header, f"{source.name}: front matter lacks {key}"
         code = "\n".join(code_cells(source))
-        assert "keras.utils.set_random_seed(SEED)" in code, f"{source.name} does not seed its weights"
+        assert "keras.utils.set_random_seed(0)" in code, f"{source.name} does not seed its weights"
         assert "assert" in code, f"{source.name} asserts nothing"
         assert "verbose=0" in code or "predict(" not in code, f"{source.name}: predict() prints timings"
 
 
-def test_seed_case_pages_use_the_seed_notebooks_input_and_units() -> None:
-    for page in SEED_CASE_PAGES:
+#: The input of the five calls most readers start with: one sequence of 3 steps, 3 features.
+FIVE_CALLS_INPUT = 'np.array([[0.1, 0.2, 0.99], [0.2, 0.5, 0.1], [0.3, 0.9, 0.65]], dtype="float32").reshape(1, 3, 3)'
+
+
+def test_five_call_pages_use_the_same_written_out_input_and_units() -> None:
+    for page in FIVE_CALL_PAGES:
         code = "\n".join(code_cells(page))
-        assert "data = seed_input()" in code, f"{page.name} does not use the seed notebook's input"
+        assert f"data = {FIVE_CALLS_INPUT}" in code, f"{page.name} does not write out the common input"
         assert "LSTM(4" in code or "LSTM(units" in code, f"{page.name} does not use units=4"
 
 
@@ -103,3 +107,16 @@ def test_two_executions_print_the_same_numbers() -> None:
     first, second = printed(), printed()
     assert any("[[" in text for text in first), "the page printed no arrays to compare"
     assert first == second
+
+
+def test_every_error_shown_to_readers_is_checked_by_the_next_cell() -> None:
+    """A cell that raises on purpose shows Keras's error; the hidden cell after it checks the
+    type and message (keras_rnn_returns.show.raised), so a reworded message fails the build."""
+    for page in NOTEBOOK_PAGES:
+        cells = code_cells(page, with_tags=True)
+        for index, (source, tags) in enumerate(cells):
+            if "raises-exception" in tags:
+                following, following_tags = cells[index + 1] if index + 1 < len(cells) else ("", [])
+                assert "remove-cell" in following_tags and "raised(" in following, (
+                    f"{page.name}, code cell {index}: the error it shows is not checked by the cell after it"
+                )

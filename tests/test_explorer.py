@@ -405,7 +405,7 @@ def test_explorer_says_so_when_shapes_json_does_not_load(browser, site_url: str)
         status = page.locator("#se-status")
         status.filter(has_text="Could not load shapes.json").wait_for(timeout=10_000)
 
-        assert "404" in status.text_content()
+        assert "404" in status.text_content() and "Reload the page" in status.text_content()
         assert not page.locator("#se-result").is_visible()
         page.get_by_label("units", exact=True).fill("7")  # typing now changes nothing and throws nothing
         assert "Could not load shapes.json" in status.text_content()

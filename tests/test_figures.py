@@ -58,7 +58,7 @@ def test_pages_show_their_pictures_with_alt_text(built_site: Path) -> None:
 
 
 def test_pictures_are_the_same_bytes_whatever_matplotlib_state_a_page_left() -> None:
-    from diagrams import masking_picture, state_heatmaps, timeline
+    from keras_rnn_returns.diagrams import masking_picture, state_heatmaps, timeline
 
     def draw() -> list[bytes]:
         mask = np.array([[True, False], [False, True]])
@@ -82,4 +82,4 @@ def test_pictures_are_the_same_bytes_whatever_matplotlib_state_a_page_left() -> 
 
 def test_diagram_module_is_imported_by_the_pages_that_draw() -> None:
     for name in PICTURES:
-        assert "from diagrams import" in (ROOT / "examples" / f"{name}.md").read_text(), name
+        assert "from keras_rnn_returns.diagrams import" in (ROOT / "examples" / f"{name}.md").read_text(), name

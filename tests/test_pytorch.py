@@ -1,17 +1,18 @@
-"""Every PyTorch claim on the site, checked against real torch.
+"""Every PyTorch claim on the site, and keras_torch.py, checked against real torch.
 
 The site builds without PyTorch (from PyPI it is a multi-GB CUDA build on Linux), so
 these tests skip in `nox -s tests`' own environment and run in `nox -s torch`, which
-`nox -s tests` runs after it, with the CPU build pinned in requirements-torch.txt.
+`nox -s tests` runs after it, with the CPU build pinned in requirements-torch.txt. That
+session also runs the PyTorch page's downloads and its code as pasted
+(tests/test_downloads.py, tests/test_reader_code.py).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import ROOT
-from keras_torch import FINAL_STATES, TORCH_SHAPES, layer_to_torch, to_torch, torch_to_layer
-from test_examples import run_cells
+from keras_rnn_returns.pytorch import FINAL_STATES, TORCH_SHAPES
+from keras_torch import from_torch, to_torch
 
 torch = pytest.importorskip("torch", reason="PyTorch claims are checked by `nox -s torch`")
 keras = pytest.importorskip("keras")
@@ -19,7 +20,6 @@ keras = pytest.importorskip("keras")
 BATCH, TIMESTEPS, FEATURES, UNITS, LAYERS = 5, 7, 3, 4, 3
 SIZES = {"batch": BATCH, "timesteps": TIMESTEPS, "units": UNITS, "2·units": 2 * UNITS}
 SIZES |= {"num_layers": LAYERS, "2·num_layers": 2 * LAYERS, "1": 1, "2": 2}
-PAGE = ROOT / "examples" / "keras-lstm-in-pytorch.md"
 
 
 def torch_module(call: str):
@@ -59,16 +59,33 @@ def test_final_states_sit_where_the_page_says(call, state, equals) -> None:
     np.testing.assert_allclose(eval(state, names), eval(equals, names), rtol=1e-6, atol=1e-6)
 
 
-def keras_layer(kind: str, bidirectional: bool):
+#: Keras layer -> PyTorch module.
+MODULES = {"LSTM": "LSTM", "GRU": "GRU", "SimpleRNN": "RNN"}
+
+
+def keras_layer(kind: str, bidirectional: bool, **options):
     keras.utils.set_random_seed(0)
-    layer = getattr(keras.layers, kind)(UNITS, return_sequences=True, return_state=True)
+    layer = getattr(keras.layers, kind)(UNITS, return_sequences=True, return_state=True, **options)
     layer = keras.layers.Bidirectional(layer) if bidirectional else layer
     layer.build((None, TIMESTEPS, FEATURES))
+    if options.get("use_bias", True):  # Keras starts biases at zero (and forget gates at one): make them matter
+        rng = np.random.default_rng(3)
+        layer.set_weights([rng.normal(scale=0.5, size=w.shape).astype("float32") for w in layer.get_weights()])
     return layer
 
 
-def torch_twin(kind: str, bidirectional: bool):
-    return getattr(torch.nn, kind)(FEATURES, UNITS, batch_first=True, bidirectional=bidirectional)
+def torch_twin(kind: str, bidirectional: bool, use_bias: bool = True, activation: str = "tanh"):
+    extra = {"nonlinearity": activation} if kind == "SimpleRNN" else {}
+    module = getattr(torch.nn, MODULES[kind])
+    return module(FEATURES, UNITS, batch_first=True, bidirectional=bidirectional, bias=use_bias, **extra)
+
+
+def load(module, params: dict) -> None:
+    module.load_state_dict({name: torch.from_numpy(value) for name, value in params.items()})
+
+
+def state_dict(module) -> dict:
+    return {name: p.detach().numpy() for name, p in module.state_dict().items()}
 
 
 def compare(layer, module, kind: str, bidirectional: bool) -> None:
@@ -76,7 +93,7 @@ def compare(layer, module, kind: str, bidirectional: bool) -> None:
     x = torch_input(batch_first=True)
     keras_output, *keras_states = (np.asarray(t) for t in layer(x.numpy()))
     output, states = module(x)
-    torch_states = list(states) if kind == "LSTM" else [states]  # [h_n, c_n] or [h_n]
+    torch_states = list(states) if kind == "LSTM" else [states]  # [h_n, c_n], or [h_n] for GRU and RNN
     np.testing.assert_allclose(output.detach().numpy(), keras_output, rtol=1e-5, atol=1e-5)
     # Keras: forward states, then backward; PyTorch: each of h_n, c_n stacks the directions.
     directions = 2 if bidirectional else 1
@@ -87,16 +104,24 @@ def compare(layer, module, kind: str, bidirectional: bool) -> None:
         np.testing.assert_allclose(torch_states[which][direction].detach().numpy(), keras_state, rtol=1e-5, atol=1e-5)
 
 
-CONFIGURATIONS = [(kind, bi) for kind in ("LSTM", "GRU") for bi in (False, True)]
+CONFIGURATIONS = [(kind, bi) for kind in ("LSTM", "GRU", "SimpleRNN") for bi in (False, True)]
 IDS = [f"{kind}{'-bidirectional' if bi else ''}" for kind, bi in CONFIGURATIONS]
 
 
+@pytest.mark.parametrize("use_bias", [True, False], ids=["bias", "use_bias=False"])
 @pytest.mark.parametrize(("kind", "bidirectional"), CONFIGURATIONS, ids=IDS)
-def test_keras_weights_converted_to_torch_reproduce_outputs_and_states(kind, bidirectional) -> None:
-    layer = keras_layer(kind, bidirectional)
-    module = torch_twin(kind, bidirectional)
-    module.load_state_dict({name: torch.from_numpy(v) for name, v in layer_to_torch(layer).items()})
+def test_keras_weights_converted_to_torch_reproduce_outputs_and_states(kind, bidirectional, use_bias) -> None:
+    layer = keras_layer(kind, bidirectional, use_bias=use_bias)
+    module = torch_twin(kind, bidirectional, use_bias=use_bias)
+    load(module, to_torch(kind, layer.get_weights(), bidirectional=bidirectional, use_bias=use_bias))
     compare(layer, module, kind, bidirectional)
+
+
+def test_simple_rnn_with_relu_is_torch_rnn_with_relu_nonlinearity() -> None:
+    layer = keras_layer("SimpleRNN", False, activation="relu")
+    module = torch_twin("SimpleRNN", False, activation="relu")
+    load(module, to_torch("SimpleRNN", layer.get_weights(), activation="relu"))
+    compare(layer, module, "SimpleRNN", False)
 
 
 @pytest.mark.parametrize(("kind", "bidirectional"), CONFIGURATIONS, ids=IDS)
@@ -104,24 +129,21 @@ def test_keras_to_torch_to_keras_round_trip(kind, bidirectional) -> None:
     torch.manual_seed(0)
     module = torch_twin(kind, bidirectional)  # PyTorch's own initialisation, both biases non-zero
     layer = keras_layer(kind, bidirectional)
-    torch_to_layer({name: p.detach().numpy() for name, p in module.state_dict().items()}, layer)
+    layer.set_weights(from_torch(kind, state_dict(module)))
     compare(layer, module, kind, bidirectional)  # torch -> Keras reproduces PyTorch
 
     again = keras_layer(kind, bidirectional)  # and Keras -> torch -> Keras is exact
     back = torch_twin(kind, bidirectional)
-    back.load_state_dict({name: torch.from_numpy(v) for name, v in layer_to_torch(layer).items()})
-    torch_to_layer({name: p.detach().numpy() for name, p in back.state_dict().items()}, again)
+    load(back, to_torch(kind, layer.get_weights(), bidirectional=bidirectional))
+    again.set_weights(from_torch(kind, state_dict(back)))
     for before, after in zip(layer.get_weights(), again.get_weights(), strict=True):
         np.testing.assert_allclose(after, before, rtol=1e-6, atol=1e-7)
     compare(again, module, kind, bidirectional)
 
 
-def test_gru_without_reset_after_is_refused() -> None:
-    layer = keras.layers.GRU(UNITS, reset_after=False)
-    layer.build((None, TIMESTEPS, FEATURES))
-    with pytest.raises(ValueError, match="reset_after=False has no PyTorch equivalent"):
-        to_torch("GRU", layer.get_weights())
-
-
-def test_pytorch_page_runs_with_torch_including_its_torch_only_cells() -> None:
-    run_cells(PAGE)  # every code cell, the ones the site's build skips included
+def test_torch_module_without_bias_gives_keras_weights_for_use_bias_false() -> None:
+    torch.manual_seed(0)
+    module = torch_twin("GRU", True, use_bias=False)
+    layer = keras_layer("GRU", True, use_bias=False)
+    layer.set_weights(from_torch("GRU", state_dict(module)))
+    compare(layer, module, "GRU", True)

@@ -16,15 +16,11 @@ from urllib.parse import urljoin, urlparse
 
 import nbformat
 import pytest
-from conftest import ROOT
+from conftest import NOTEBOOK_PAGES, ROOT, download_links, downloadable
 
 # The pages that are notebooks (a jupytext header); each is offered as .ipynb and .py.
-NOTEBOOKS = sorted(
-    page.relative_to(ROOT).with_suffix("")
-    for folder in ("examples", "docs")
-    for page in (ROOT / folder).glob("*.md")
-    if page.read_text().startswith("---\njupytext:")
-)
+NOTEBOOKS = [page.relative_to(ROOT).with_suffix("") for page in NOTEBOOK_PAGES]
+DOWNLOADABLE = [notebook for notebook in NOTEBOOKS if downloadable(ROOT / f"{notebook}.md")]
 # Search results and the index are not pages to land on; the 404 page is served for any path.
 NOT_IN_SITEMAP = {"search.html", "genindex.html", "404.html"}
 
@@ -67,21 +63,32 @@ def base_url(built_site: Path) -> str:
     return canonical[0].removesuffix("index.html")
 
 
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=str)
+def test_a_page_whose_code_is_all_presentation_offers_no_download(built_site: Path) -> None:
+    presentation_only = [notebook for notebook in NOTEBOOKS if notebook not in DOWNLOADABLE]
+    assert presentation_only, "every notebook page shows code: this test checks nothing"
+    for notebook in presentation_only:
+        assert not download_links(built_site / notebook.with_suffix(".html")), notebook
+
+
+@pytest.mark.parametrize("notebook", DOWNLOADABLE, ids=str)
 def test_every_notebook_page_links_its_ipynb_and_py_which_parse(built_site: Path, notebook: Path) -> None:
     page = built_site / notebook.with_suffix(".html")
-    links = {a["href"] for tag, a in tags(page) if tag == "a" and "download" in a}
-    assert links == {f"{notebook.name}.ipynb", f"{notebook.name}.py"}, f"{page.name} links {links}"
+    links = set(download_links(page))
+    # Its own code, and the reference modules its code imports (site_extras.offered_modules).
+    source = (ROOT / f"{notebook}.md").read_text()
+    offered = {f"{module}.py" for module in ("numpy_rnn", "keras_torch") if f"from {module} import" in source}
+    assert links == {f"{notebook.name}.ipynb", f"{notebook.name}.py"} | offered, f"{page.name} links {links}"
     downloaded = nbformat.read(page.with_suffix(".ipynb"), as_version=4)
     nbformat.validate(downloaded)
     # The notebook carries the outputs the page shows, the version line among them.
     outputs = [o for cell in downloaded.cells if cell.cell_type == "code" for o in cell.outputs]
-    assert any("Executed with Python" in str(o) for o in outputs) or notebook.parts[0] == "docs"
     assert outputs, f"{notebook}.ipynb has no outputs"
     script = page.with_suffix(".py").read_text()
     compile(script, f"{notebook}.py", "exec")
-    code = [cell.source for cell in downloaded.cells if cell.cell_type == "code"]
+    code = [cell.source for cell in downloaded.cells if cell.cell_type == "code" and not cell.metadata.get("tags")]
     assert all(source in script for source in code), f"{notebook}.py lacks some of the notebook's code"
+    # Readers get the code they see, not the cells that make the page's tables and pictures.
+    assert "keras_rnn_returns" not in "".join(code), f"{notebook} downloads hidden cells"
 
 
 def test_copy_buttons_copy_doctest_code_without_prompts_or_output(built_site: Path) -> None:

@@ -36,7 +36,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 # What a build needs (as tests/conftest.py copies it); tools/, tests/, .nox/, .git stay behind.
-PROJECT_FILES = ("conf.py", "index.md", "noxfile.py", "requirements.txt", "docs", "examples")
+PROJECT_FILES = (
+    "conf.py", "index.md", "noxfile.py", "pyproject.toml", "requirements.txt", "requirements-torch.txt",
+    "docs", "examples", "keras_rnn_returns",
+)  # fmt: skip
 # As `nox -s docs` builds, in the copy's root.
 BUILD = ("-m", "sphinx", "-nW", "--keep-going", "-j", "auto", "-T", "-b", "html", ".", "_build/html")
 # myst-nb logs this once per notebook it executes (and not for one served from the cache).
@@ -134,14 +137,8 @@ def bench(workdir: Path) -> dict:
 
     build("cold")
 
-    # The floor: what conf.py gives the kernels (PYTHONPATH, the backend, shapes.json), no more.
-    shapes = next((project / "_build" / "shapes").glob("*/shapes.json"))
-    script_env = dict(
-        env,
-        PYTHONPATH=os.pathsep.join(filter(None, [str(project / "examples"), env.get("PYTHONPATH")])),
-        KERAS_BACKEND="tensorflow",
-        RNN_SHAPES_JSON=str(shapes),
-    )
+    # The floor: what conf.py gives the kernels (the backend), no more.
+    script_env = dict(env, KERAS_BACKEND="tensorflow")
     scripts = workdir / "scripts"
     scripts.mkdir()
     floor = {"seconds": 0.0, "cpu_seconds": 0.0, "peak_mb": 0.0, "notebooks_executed": 0}

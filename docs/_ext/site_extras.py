@@ -1,19 +1,101 @@
-"""What the site gives readers beyond the pages: each notebook page as a downloadable
-.ipynb (with the outputs the build executed) and .py, a description for every page,
+"""What the site gives readers beyond the pages: each notebook page's code to download
+(.ipynb with the outputs the build executed, and .py), the reference modules those pages
+import beside them, the files pages publish (shapes.json), a description for every page,
 robots.txt and sitemap.xml. conf.py loads it; the page template
-(docs/_templates/page.html) links the downloads."""
+(docs/_templates/page.html) links the downloads.
+
+A download holds the code a reader sees on the page and nothing else: code cells hidden
+from readers (``remove-input``, ``remove-cell``: result tables, pictures, version lines,
+checks of error messages) are left out, so it runs in an empty folder with the site's
+requirements and the modules it offers beside it. tests/test_downloads.py runs each one.
+"""
 
 from __future__ import annotations
 
+import ast
+import doctest
+import io
+import json
+import os
+import re
+import textwrap
+import tokenize
+from functools import cache
+from importlib import metadata
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 import jupytext
 import nbformat
 from jupyter_cache import get_cache
+from myst_nb.core.read import read_myst_markdown_notebook
+from sphinx.errors import ExtensionError
 from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
+
+#: Tags of code cells readers do not see: presentation and build checks, never their code.
+HIDDEN = {"remove-cell", "remove-input"}
+DOCTEST_BLOCK = re.compile(r"^```\{doctest\}\n(.*?)^```", re.MULTILINE | re.DOTALL)
+LITERALINCLUDE = re.compile(r"^```\{literalinclude\} \S*?([\w.]+)\n.*?^```", re.MULTILINE | re.DOTALL)
+
+
+# --- The reader's code of a page ------------------------------------------------------
+
+
+def reader_notebook(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """``notebook`` as readers get it: without the cells hidden from them, and with every
+    cell they see runnable (the build skips a ``skip-execution`` cell, a reader does not)."""
+    reader = nbformat.from_dict(notebook)  # a deep copy
+    reader.cells = [
+        cell for cell in reader.cells if cell.cell_type != "code" or not HIDDEN & set(cell.metadata.get("tags", []))
+    ]
+    for cell in reader.cells:
+        if cell.cell_type == "markdown":  # the page shows a file's source; the reader has the file
+            cell.source = LITERALINCLUDE.sub(r"(The page shows the source of `\1` here: the file beside this one.)", cell.source)
+        tags = [tag for tag in cell.metadata.get("tags", []) if tag != "skip-execution"]
+        if tags:
+            cell.metadata["tags"] = tags
+        else:
+            cell.metadata.pop("tags", None)
+    return reader
+
+
+def doctest_sources(markdown: str) -> list[str]:
+    """The code of every ``{doctest}`` block in ``markdown``, prompts removed."""
+    parser = doctest.DocTestParser()
+    return ["".join(example.source for example in parser.get_examples(block)) for block in DOCTEST_BLOCK.findall(markdown)]
+
+
+def reader_code(notebook: nbformat.NotebookNode) -> list[str]:
+    """Every piece of code a reader sees on the page, in order: doctest blocks and code cells."""
+    code = []
+    for cell in reader_notebook(notebook).cells:
+        code += doctest_sources(cell.source) if cell.cell_type == "markdown" else [cell.source]
+    return code
+
+
+def imported_modules(sources: list[str]) -> set[str]:
+    """The top-level modules that ``sources`` import (``numpy`` for ``import numpy.testing``)."""
+    names = set()
+    for source in sources:
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Import):
+                names |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names.add(node.module.split(".")[0])
+    return names
+
+
+@cache
+def _source_notebook(path: str) -> nbformat.NotebookNode:
+    return read_myst_markdown_notebook(Path(path).read_text(encoding="utf-8"), path=path)
+
+
+def has_reader_code(notebook: nbformat.NotebookNode) -> bool:
+    """Whether readers see any code cell: a page whose code is all presentation (a generated
+    table) offers nothing to download."""
+    return any(cell.cell_type == "code" for cell in reader_notebook(notebook).cells)
 
 
 def _notebook_pages(env) -> list[str]:
@@ -21,15 +103,119 @@ def _notebook_pages(env) -> list[str]:
     return sorted(docname for docname, meta in env.metadata.items() if "kernelspec" in meta)
 
 
+def _downloadable(env, docname: str) -> bool:
+    """Notebook pages with code that readers see are offered for download."""
+    return docname in _notebook_pages(env) and has_reader_code(_source_notebook(str(env.doc2path(docname))))
+
+
+def offered_modules(app, docname: str) -> list[str]:
+    """The reference modules (conf.py's ``reader_modules``) that a page's reader code imports:
+    the page offers each for download, beside its own code."""
+    imported = imported_modules(reader_code(_source_notebook(str(app.env.doc2path(docname)))))
+    return sorted(name for name in app.config.reader_modules if name in imported)
+
+
+def _module_file(name: str) -> Path:
+    import importlib.util
+
+    return Path(importlib.util.find_spec(name).origin)
+
+
+def _requirements(app, docname: str, notebook) -> list[str]:
+    """``name==version`` for each package the page's reader code needs: what it imports,
+    and the Keras backend that executed it, at the versions that built the page (torch,
+    which the build never installs, at requirements-torch.txt's pin)."""
+    distributions = metadata.packages_distributions()
+    imported = imported_modules(reader_code(notebook)) - set(app.config.reader_modules)
+    names = {dist for module in imported for dist in distributions.get(module, [])}
+    if "keras" in names:
+        names.add(os.environ.get("KERAS_BACKEND", "tensorflow"))
+    names |= imported - set(distributions) - set(_stdlib())  # imported but not installed here
+    pins = []
+    for name in sorted(names, key=str.lower):
+        try:
+            pins.append(f"{name}=={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            pinned = re.search(rf"^{re.escape(name)}==\S+", Path(app.srcdir, "requirements-torch.txt").read_text(), re.M)
+            if not pinned:
+                raise ExtensionError(f"{docname} imports {name}, which no requirements file pins") from None
+            pins.append(pinned.group(0))
+    return pins
+
+
+def _stdlib() -> frozenset[str]:
+    import sys
+
+    return sys.stdlib_module_names
+
+
+def _script(notebook: nbformat.NotebookNode, docname: str) -> str:
+    """The notebook as a Python script (jupytext's percent format): a cell that raises on
+    purpose is wrapped so that the script prints its error and goes on."""
+    script = nbformat.from_dict(notebook)
+    for number, cell in enumerate(script.cells):
+        if cell.cell_type == "code" and "raises-exception" in cell.metadata.get("tags", []):
+            strings = [t for t in tokenize.generate_tokens(io.StringIO(cell.source).readline) if t.type == 3]
+            if any(t.start[0] != t.end[0] for t in strings):  # indenting would change the string
+                raise ExtensionError(f"{docname}, cell {number}: a cell that raises may not hold a multi-line string")
+            cell.source = (
+                "try:\n"
+                + textwrap.indent(cell.source, "    ")
+                + "\nexcept Exception as error:  # the page shows this error on purpose\n"
+                + '    print(f"{type(error).__name__}: {error}")'
+            )
+    return jupytext.writes(script, fmt="py:percent")
+
+
+def _header(app, docname: str, notebook, kind: str) -> str:
+    """What the download is and what it needs, for its first cell."""
+    url = app.config.html_baseurl + app.builder.get_target_uri(docname)
+    title = app.env.titles[docname].astext()
+    needs = " ".join(_requirements(app, docname, notebook))
+    lines = [
+        f"{title}",
+        "",
+        f"The code of {url}, as a {kind}." + (" The outputs are those the site's build printed." if kind == "notebook" else ""),
+        f"It needs Python 3.10 or newer and: pip install {needs}",
+    ]
+    modules = offered_modules(app, docname)
+    if modules:
+        files = ", ".join(f"{name}.py" for name in modules)
+        lines.append(f"and, in the same folder, {files}, offered for download beside it on that page.")
+    return "\n".join(lines)
+
+
+# --- Build events -----------------------------------------------------------------------
+
+
 def _add_page_context(app, pagename, templatename, context, doctree) -> None:
-    if pagename in _notebook_pages(app.env):
+    if _downloadable(app.env, pagename):
         name = pagename.rsplit("/", 1)[-1]
-        context["downloads"] = [(f"{name}.ipynb", "Jupyter notebook, with outputs"), (f"{name}.py", "Python script")]
+        context["downloads"] = [
+            (f"{name}.ipynb", "Jupyter notebook, with outputs", None),
+            (f"{name}.py", "Python script", None),
+        ]
+        for module in offered_modules(app, pagename):
+            source = app.config.reader_modules[module]
+            page = None if source == pagename else app.builder.get_relative_uri(pagename, source)
+            context["downloads"].append((f"{module}.py", "which this page imports", page))
     # A page's own description (front matter `myst: {html_meta: {description: ...}}`) wins;
     # every other page, genindex and search included, gets the site's.
     if 'name="description"' not in context.get("metatags", ""):
         description = app.config.site_description.replace('"', "&quot;")
         context["metatags"] = context.get("metatags", "") + f'\n    <meta name="description" content="{description}" />'
+
+
+def _published_outputs(notebook) -> dict[str, object]:
+    """Files a page hands to the build: a ``display({"application/json": data}, raw=True,
+    metadata={"publish": name})`` output is written to the site's root as ``name``."""
+    return {
+        output.metadata["publish"]: output.data["application/json"]
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.get("outputs", [])
+        if output.get("metadata", {}).get("publish")
+    }
 
 
 def _write_downloads_and_robots(app, exception) -> None:
@@ -48,13 +234,22 @@ def _write_downloads_and_robots(app, exception) -> None:
         except (OSError, KeyError):
             logger.warning("no executed notebook for %s to offer as a download", docname, location=docname)
             continue
-        for number, cell in enumerate(executed.cells):  # nbformat's ids are random: keep builds identical
-            cell.id = f"cell-{number}"
+        for name, data in _published_outputs(executed).items():
+            (outdir / name).write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+        if not _downloadable(app.env, docname):
+            continue
         target = outdir / docname
         target.parent.mkdir(parents=True, exist_ok=True)
-        nbformat.write(executed, target.with_suffix(".ipynb"))
-        source = jupytext.read(Path(app.env.doc2path(docname)))
-        target.with_suffix(".py").write_text(jupytext.writes(source, fmt="py:percent"), encoding="utf-8")
+        reader = reader_notebook(executed)
+        script = nbformat.from_dict(reader)
+        for notebook, kind in ((reader, "notebook"), (script, "script")):
+            notebook.cells.insert(0, nbformat.v4.new_markdown_cell(_header(app, docname, executed, kind)))
+            for number, cell in enumerate(notebook.cells):  # nbformat's ids are random: keep builds identical
+                cell.id = f"cell-{number}"
+        nbformat.write(reader, target.with_suffix(".ipynb"))
+        target.with_suffix(".py").write_text(_script(script, docname), encoding="utf-8")
+        for module in offered_modules(app, docname):
+            (target.parent / f"{module}.py").write_bytes(_module_file(module).read_bytes())
     # Everything may be crawled, and the sitemap lists every page. It is written from all
     # the pages, not from those this build rewrote (sphinx-sitemap's way, which leaves an
     # incremental build with a sitemap of the changed pages only).
@@ -72,6 +267,8 @@ def _write_downloads_and_robots(app, exception) -> None:
 
 def setup(app):
     app.add_config_value("site_description", "", "html", types=frozenset({str}))
+    # {module name: the page that shows its source}: the modules readers download.
+    app.add_config_value("reader_modules", {}, "html", types=frozenset({dict}))
     app.connect("html-page-context", _add_page_context)
     app.connect("build-finished", _write_downloads_and_robots)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -115,12 +115,15 @@
       })
       .catch(function (error) {
         var served = window.location.protocol === "http:" || window.location.protocol === "https:";
+        // A reader can reload, or read the same data in the table; only someone who opened a
+        // local build as a file needs to know how to serve it.
         var why = served
-          ? "Could not load shapes.json (" + error.message + "). Build the site (nox -s docs) and serve " +
-            "the whole of _build/html over HTTP, for example with: " + SERVE_HINT
+          ? "Could not load shapes.json (" + error.message + "). Reload the page to try again; the " +
+            "table of every configuration (linked below the explorer) holds the same data."
           : "Could not load shapes.json: this page was opened as a file, and browsers do not let a page " +
-            "read the files next to it. Serve the site over HTTP instead: in the project folder run " +
-            SERVE_HINT + " and open http://localhost:8000/docs/explorer.html";
+            "read the files next to it. The table of every configuration holds the same data; to use the " +
+            "explorer, serve the site over HTTP: in the project folder run " + SERVE_HINT +
+            " and open http://localhost:8000/docs/explorer.html";
         fail(why);
       });
   }

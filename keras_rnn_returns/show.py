@@ -1,12 +1,10 @@
-"""Code shared by the pages: the seed notebook's input, the five cases, and printouts.
+"""What the pages display around the reader's code, in cells hidden from readers.
 
-The pages show every Keras call they make; this module only holds what many pages
-would otherwise paste: the input data, a table of what a call returned (names, shapes,
-and the shapes in symbols), an eager ``call``, a check that an error is raised, and the
-versions the page was executed with.
+A table of what a call returned (names, shapes, and the shapes in symbols), an eager
+``call``, a check that an error is raised with its message, a check of the Keras version
+for the few statements an older supported Keras contradicts, and the versions a page was
+executed with.
 
->>> seed_input().shape
-(1, 3, 3)
 >>> symbolic((1, 3, 8), batch=1, timesteps=3, units=4)
 '(batch, timesteps, 2·units)'
 """
@@ -14,24 +12,10 @@ versions the page was executed with.
 from __future__ import annotations
 
 import platform
+import sys
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 import numpy as np
-
-#: The seed notebook's input: one sequence (batch 1) of three time steps, three features each.
-SEED_DATA = [[0.1, 0.2, 0.99], [0.2, 0.5, 0.1], [0.3, 0.9, 0.65]]
-#: Every page fixes Keras's random seed to this before it builds a layer.
-SEED = 0
-
-
-def seed_input() -> np.ndarray:
-    """The seed notebook's ``data``, shaped ``(batch, timesteps, features) = (1, 3, 3)``.
-
-    float32 because that is what Keras computes in; the seed's float64 array is cast to it.
-    """
-    return np.array(SEED_DATA, dtype="float32").reshape((1, 3, 3))
-
 
 def symbolic(shape: tuple[int, ...], **dims: int) -> str:
     """Write an executed ``shape`` in the names of the sizes that produced it.
@@ -96,55 +80,6 @@ class Returned:
         return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows)
 
 
-@dataclass(frozen=True)
-class Case:
-    """One of the seed notebook's five calls, and the page that explains it."""
-
-    page: str  # document name, for links
-    names: tuple[str, ...]  # what the call returns, in order
-    return_sequences: bool = False
-    return_state: bool = False
-    bidirectional: bool = False
-
-    def call(self, units: int = 4) -> str:
-        """The call as a reader writes it.
-
-        >>> CASES[4].call()
-        'Bidirectional(LSTM(4, return_sequences=True, return_state=True))'
-        """
-        flags = [f"{flag}=True" for flag in ("return_sequences", "return_state") if getattr(self, flag)]
-        call = f"LSTM({', '.join([str(units), *flags])})"
-        return f"Bidirectional({call})" if self.bidirectional else call
-
-    def layer(self, units: int = 4):
-        """A new layer for this case (Keras is imported only when a layer is built)."""
-        import keras
-
-        layer = keras.layers.LSTM(units, return_sequences=self.return_sequences, return_state=self.return_state)
-        return keras.layers.Bidirectional(layer) if self.bidirectional else layer
-
-
-_STATES = ("hidden state h", "cell state c")
-CASES = (
-    Case("examples/lstm-last-output", ("output",)),
-    Case("examples/lstm-return-sequences", ("output",), return_sequences=True),
-    Case("examples/lstm-return-state", ("output", *_STATES), return_state=True),
-    Case(
-        "examples/lstm-return-sequences-and-state",
-        ("output", *_STATES),
-        return_sequences=True,
-        return_state=True,
-    ),
-    Case(
-        "examples/bidirectional-lstm-states",
-        ("output", *(f"forward {s}" for s in _STATES), *(f"backward {s}" for s in _STATES)),
-        return_sequences=True,
-        return_state=True,
-        bidirectional=True,
-    ),
-)
-
-
 def call(layer, *args, **kwargs):
     """Call ``layer`` eagerly and return what it returned as NumPy arrays, same structure.
 
@@ -184,6 +119,46 @@ def raises(kind: type[BaseException], *phrases: str):
         print(f"checked: {type(error).__name__}, message contains", ", ".join(map(repr, phrases)))
     else:
         raise AssertionError(f"no {kind.__name__} was raised")
+
+
+def raised(kind: type[BaseException] | None, *phrases: str) -> None:
+    """Check the error that the cell just above showed the reader: a ``kind`` with each of
+    ``phrases`` in its message; with ``kind=None``, that it raised nothing (for a version
+    of Keras that does not raise where later ones do).
+
+    A cell tagged ``raises-exception`` shows Keras's error; a hidden cell after it calls
+    this, so that a Keras release that stops raising, or rewords the message, fails the
+    build. It reads the exception IPython keeps (``sys.last_value``) instead of running the
+    failing code again, so a hidden check builds no layer and draws no random number: the
+    page's numbers stay those a reader gets from its visible code. It then forgets the
+    exception, so that each error is checked once and a cell that stops raising is noticed.
+
+    >>> try:
+    ...     raise ValueError("expected ndim=3, found ndim=2")
+    ... except ValueError as error:
+    ...     sys.last_value = error  # what IPython does when a cell raises
+    >>> raised(ValueError, "ndim=3")
+    checked: ValueError, message contains 'ndim=3'
+    >>> raised(ValueError, "ndim=3")
+    Traceback (most recent call last):
+    ...
+    AssertionError: the cell above raised no ValueError
+    """
+    error = getattr(sys, "last_value", None)
+    sys.last_type = sys.last_value = sys.last_traceback = None
+    if hasattr(sys, "last_exc"):  # Python 3.12 and newer keep it here too
+        sys.last_exc = None
+    if kind is None:
+        assert error is None, f"the cell above raised {type(error).__name__}: {error}"
+        print("checked: the cell above raised nothing")
+        return
+    if error is None:
+        raise AssertionError(f"the cell above raised no {kind.__name__}")
+    if not isinstance(error, kind):
+        raise AssertionError(f"the cell above raised {type(error).__name__}, not {kind.__name__}: {error}")
+    for phrase in phrases:
+        assert phrase in str(error), f"{phrase!r} is not in the message: {error}"
+    print(f"checked: {type(error).__name__}, message contains", ", ".join(map(repr, phrases)))
 
 
 def keras_at_least(version: str) -> bool:

@@ -1,14 +1,17 @@
-"""Every configuration of a Keras recurrent layer, executed: what comes back, in order, with shapes.
+"""The calls the site executes: the five most readers start with, and every configuration.
 
-3 layers (LSTM, GRU, SimpleRNN) x 6 wrappers (none, or Bidirectional with merge_mode
-concat, sum, mul, ave, None) x return_sequences x return_state = 72 configurations.
-:func:`table` executes each with sizes that differ pairwise (so every dimension maps
-back to its symbol) and returns the data behind the site's complete table and
-``shapes.json``. The table page writes ``shapes.json`` when the build executes it; when
-that page comes from the execution cache but the file is gone, the build runs this file::
+:data:`CASES` are the five calls of the front page, ``LSTM(4)`` to
+``Bidirectional(LSTM(4, return_sequences=True, return_state=True))``, each with the page
+that explains it.
 
-    python examples/shape_table.py --out _build/shapes/shapes.json
+:data:`CONFIGURATIONS` are all 72: 3 layers (LSTM, GRU, SimpleRNN) x 6 wrappers (none, or
+Bidirectional with merge_mode concat, sum, mul, ave, None) x return_sequences x
+return_state. :func:`table` executes each with sizes that differ pairwise (so every
+dimension maps back to its symbol) and returns the data behind the site's complete table
+and ``shapes.json``, which the table page hands to the build (docs/_ext/site_extras.py).
 
+>>> CASES[4].call()
+'Bidirectional(LSTM(4, return_sequences=True, return_state=True))'
 >>> len(CONFIGURATIONS)
 72
 >>> CONFIGURATIONS[-1].call()
@@ -19,13 +22,59 @@ that page comes from the execution cache but the file is gone, the build runs th
 
 from __future__ import annotations
 
-import argparse
 import itertools
-import json
 from dataclasses import dataclass
-from pathlib import Path
 
-from rnn_helpers import symbolic
+from keras_rnn_returns.show import symbolic
+
+@dataclass(frozen=True)
+class Case:
+    """One of the five calls most readers start with, and the page that explains it."""
+
+    page: str  # document name, for links
+    names: tuple[str, ...]  # what the call returns, in order
+    return_sequences: bool = False
+    return_state: bool = False
+    bidirectional: bool = False
+
+    def call(self, units: int = 4) -> str:
+        """The call as a reader writes it.
+
+        >>> CASES[4].call()
+        'Bidirectional(LSTM(4, return_sequences=True, return_state=True))'
+        """
+        flags = [f"{flag}=True" for flag in ("return_sequences", "return_state") if getattr(self, flag)]
+        call = f"LSTM({', '.join([str(units), *flags])})"
+        return f"Bidirectional({call})" if self.bidirectional else call
+
+    def layer(self, units: int = 4):
+        """A new layer for this case (Keras is imported only when a layer is built)."""
+        import keras
+
+        layer = keras.layers.LSTM(units, return_sequences=self.return_sequences, return_state=self.return_state)
+        return keras.layers.Bidirectional(layer) if self.bidirectional else layer
+
+
+_STATES = ("hidden state h", "cell state c")
+CASES = (
+    Case("examples/lstm-last-output", ("output",)),
+    Case("examples/lstm-return-sequences", ("output",), return_sequences=True),
+    Case("examples/lstm-return-state", ("output", *_STATES), return_state=True),
+    Case(
+        "examples/lstm-return-sequences-and-state",
+        ("output", *_STATES),
+        return_sequences=True,
+        return_state=True,
+    ),
+    Case(
+        "examples/bidirectional-lstm-states",
+        ("output", *(f"forward {s}" for s in _STATES), *(f"backward {s}" for s in _STATES)),
+        return_sequences=True,
+        return_state=True,
+        bidirectional=True,
+    ),
+)
+
 
 #: Sizes that differ pairwise, and from 2·units, so each executed dimension names itself.
 DIMS = {"batch": 2, "timesteps": 5, "features": 3, "units": 4}
@@ -126,20 +175,3 @@ def table(dims: dict[str, int] = DIMS) -> dict:
             }
         )
     return {"keras_version": keras.__version__, "dims": dict(dims), "rows": rows}
-
-
-def write(data: dict, out: str | Path) -> None:
-    """Write :func:`table`'s data as ``shapes.json``."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(data, indent=1) + "\n")
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, required=True, help="where to write shapes.json")
-    write(table(), parser.parse_args().out)
-
-
-if __name__ == "__main__":
-    main()

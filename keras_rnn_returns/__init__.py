@@ -1,0 +1,14 @@
+"""The code the site's pages share, which readers never need to run them.
+
+- :mod:`keras_rnn_returns.show`: what a page displays around the reader's code: the table
+  of what a call returned, checks of error messages, the line of versions;
+- :mod:`keras_rnn_returns.configurations`: the five calls most readers start with, and
+  all 72 configurations of a recurrent layer;
+- :mod:`keras_rnn_returns.diagrams`: the pictures;
+- :mod:`keras_rnn_returns.pytorch`: what PyTorch returns, as the PyTorch page states it.
+
+The pages import these only in cells hidden from readers. The code readers do run, the
+NumPy reference and the Keras <-> PyTorch conversion, lives in ``reference/`` and installs
+as the top-level modules ``numpy_rnn`` and ``keras_torch``: the names they have as files
+downloaded from the site (pyproject.toml).
+"""

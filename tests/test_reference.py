@@ -1,0 +1,199 @@
+"""The reference code readers download (numpy_rnn.py, keras_torch.py) takes what Keras takes
+and names what it does not reproduce: arrays or lists as initial states, use_bias=False and
+a Bidirectional initial_state split as Keras splits it give Keras's results; every other
+option raises NotImplementedError naming it, never a silently different result. (Against
+real PyTorch: tests/test_pytorch.py.)"""
+
+from __future__ import annotations
+
+import re
+
+import keras
+import numpy as np
+import pytest
+from keras_torch import from_torch, to_torch
+from numpy_rnn import bidirectional, rnn
+
+KINDS = ("LSTM", "GRU", "SimpleRNN")
+STATES = {"LSTM": 2, "GRU": 1, "SimpleRNN": 1}
+BATCH, TIMESTEPS, FEATURES, UNITS = 3, 6, 5, 4
+
+
+@pytest.fixture
+def x() -> np.ndarray:
+    return np.random.default_rng(0).random((BATCH, TIMESTEPS, FEATURES), dtype="float32")
+
+
+def states(count: int, seed: int = 1) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return [rng.normal(size=(BATCH, UNITS)).astype("float32") for _ in range(count)]
+
+
+def built(layer, x):
+    keras.utils.set_random_seed(0)
+    layer.build(x.shape)
+    if layer.weights:  # random biases too, so that use_bias and their layout matter
+        layer.set_weights([np.random.default_rng(2).normal(size=w.shape).astype("float32") for w in layer.weights])
+    return layer
+
+
+def keras_returns(layer, x, **call) -> list[np.ndarray]:
+    returned = layer(x, **call)
+    return [keras.ops.convert_to_numpy(t) for t in (returned if isinstance(returned, (list, tuple)) else [returned])]
+
+
+def assert_same(ours, theirs) -> None:
+    ours = list(ours) if isinstance(ours, tuple) else [ours]
+    assert len(ours) == len(theirs)
+    for a, b in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+
+
+# --- numpy_rnn: what it accepts gives Keras's result ----------------------------------------
+
+FORMS = {
+    "array": lambda given: given[0],  # Keras takes one tensor for a one-state layer
+    "list": list,
+    "tuple": tuple,
+}
+
+
+@pytest.mark.parametrize("form", FORMS)
+@pytest.mark.parametrize("kind", KINDS)
+def test_numpy_rnn_takes_an_initial_state_as_keras_does(kind: str, form: str, x) -> None:
+    if form == "array" and STATES[kind] > 1:
+        pytest.skip("Keras takes an LSTM's [h, c] as a list only")
+    layer = built(getattr(keras.layers, kind)(UNITS, return_sequences=True, return_state=True), x)
+    initial = FORMS[form](states(STATES[kind]))
+
+    ours = rnn(kind, x, layer.get_weights(), initial_state=initial, return_sequences=True, return_state=True)
+
+    assert_same(ours, keras_returns(layer, x, initial_state=initial))
+
+
+@pytest.mark.parametrize(
+    ("kind", "options"),
+    [("LSTM", {}), ("GRU", {}), ("GRU", {"reset_after": False}), ("SimpleRNN", {})],
+    ids=["LSTM", "GRU", "GRU-reset_after=False", "SimpleRNN"],
+)
+def test_numpy_rnn_reproduces_layers_without_a_bias(kind: str, options: dict, x) -> None:
+    layer = built(getattr(keras.layers, kind)(UNITS, use_bias=False, return_state=True, **options), x)
+    assert len(layer.get_weights()) == 2  # kernel, recurrent_kernel
+
+    ours = rnn(kind, x, layer.get_weights(), use_bias=False, return_state=True, **options)
+
+    assert_same(ours, keras_returns(layer, x))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_numpy_rnn_splits_a_bidirectional_initial_state_as_keras_does(kind: str, x) -> None:
+    wrapper = built(keras.layers.Bidirectional(getattr(keras.layers, kind)(UNITS, return_state=True)), x)
+    initial = states(2 * STATES[kind])  # forward states, then backward states
+
+    ours = bidirectional(kind, x, wrapper.get_weights(), initial_state=initial, return_state=True)
+
+    assert_same(ours, keras_returns(wrapper, x, initial_state=initial))
+
+
+def test_numpy_rnn_accepts_dropout_where_it_changes_nothing(x) -> None:
+    layer = built(keras.layers.GRU(UNITS, dropout=0.5, recurrent_dropout=0.5), x)
+
+    ours = rnn("GRU", x, layer.get_weights(), dropout=0.5, recurrent_dropout=0.5)
+
+    assert_same(ours, keras_returns(layer, x, training=False))
+
+
+@pytest.mark.parametrize(
+    ("kind", "initial", "message"),
+    [
+        ("LSTM", states(1), r"LSTM has 2 state\(s\)"),  # Keras: IndexError, deep inside
+        ("GRU", states(2), r"GRU has 1 state\(s\)"),  # Keras silently drops the second
+    ],
+)
+def test_numpy_rnn_refuses_the_wrong_number_of_initial_states(kind, initial, message, x) -> None:
+    layer = built(getattr(keras.layers, kind)(UNITS), x)
+    with pytest.raises(ValueError, match=message):
+        rnn(kind, x, layer.get_weights(), initial_state=initial)
+
+
+def test_numpy_rnn_refuses_weights_that_do_not_match_use_bias(x) -> None:
+    layer = built(keras.layers.LSTM(UNITS), x)
+    with pytest.raises(ValueError, match="use_bias=False has 2 weight arrays"):
+        rnn("LSTM", x, layer.get_weights(), use_bias=False)
+
+
+# --- numpy_rnn: what it does not reproduce is named -----------------------------------------
+
+NUMPY_RNN_REFUSES = {
+    "stateful": ({"stateful": True}, "stateful=True"),
+    "activation": ({"activation": "relu"}, "activation='relu'"),
+    "recurrent_activation": ({"recurrent_activation": "hard_sigmoid"}, "recurrent_activation='hard_sigmoid'"),
+    "dropout-in-training": ({"dropout": 0.2, "training": True}, "dropout=0.2 with training=True"),
+    "recurrent_dropout-in-training": (
+        {"recurrent_dropout": 0.2, "training": True},
+        "recurrent_dropout=0.2 with training=True",
+    ),
+}
+
+
+@pytest.mark.parametrize("option", NUMPY_RNN_REFUSES)
+def test_numpy_rnn_names_each_option_it_does_not_reproduce(option: str, x) -> None:
+    options, named = NUMPY_RNN_REFUSES[option]
+    weights = built(keras.layers.LSTM(UNITS), x).get_weights()
+    with pytest.raises(NotImplementedError, match="^" + re.escape(named)):
+        rnn("LSTM", x, weights, **options)
+    with pytest.raises(NotImplementedError, match="^" + re.escape(named)):
+        bidirectional("LSTM", x, weights * 2, **options)
+
+
+def test_numpy_rnn_names_a_layer_it_does_not_write_out(x) -> None:
+    with pytest.raises(NotImplementedError, match="kind='ConvLSTM1D'"):
+        rnn("ConvLSTM1D", x, [])
+
+
+def test_numpy_rnn_names_go_backwards_inside_bidirectional(x) -> None:
+    weights = built(keras.layers.GRU(UNITS), x).get_weights()
+    with pytest.raises(NotImplementedError, match="go_backwards=True inside Bidirectional"):
+        bidirectional("GRU", x, weights * 2, go_backwards=True)
+
+
+# --- keras_torch, without torch: arrays in, arrays out, and what PyTorch cannot compute -----
+
+
+@pytest.mark.parametrize("use_bias", [True, False])
+@pytest.mark.parametrize("kind", KINDS)
+def test_keras_torch_round_trip_is_exact_for_one_or_two_directions(kind: str, use_bias: bool, x) -> None:
+    wrapper = built(keras.layers.Bidirectional(getattr(keras.layers, kind)(UNITS, use_bias=use_bias)), x)
+    weights = wrapper.get_weights()  # forward, then backward
+
+    params = to_torch(kind, weights, bidirectional=True, use_bias=use_bias, layer=1)
+
+    assert all(name.endswith(("_l1", "_l1_reverse")) for name in params)
+    assert any(name.startswith("bias_") for name in params) == use_bias  # PyTorch's bias=False has none
+    back = from_torch(kind, params, layer=1)
+    assert len(back) == len(weights)
+    for a, b in zip(back, weights, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+KERAS_TORCH_REFUSES = {
+    "reset_after": ("GRU", {"reset_after": False}, "reset_after=False"),
+    "activation": ("LSTM", {"activation": "relu"}, "activation='relu'"),
+    "simple-rnn-activation": ("SimpleRNN", {"activation": "sigmoid"}, "activation='sigmoid'"),
+    "recurrent_activation": ("GRU", {"recurrent_activation": "hard_sigmoid"}, "recurrent_activation='hard_sigmoid'"),
+    "go_backwards": ("LSTM", {"go_backwards": True}, "go_backwards=True"),
+}
+
+
+@pytest.mark.parametrize("option", KERAS_TORCH_REFUSES)
+def test_keras_torch_names_each_option_pytorch_cannot_compute(option: str, x) -> None:
+    kind, options, named = KERAS_TORCH_REFUSES[option]
+    weights = built(getattr(keras.layers, kind)(UNITS), x).get_weights()
+    with pytest.raises(NotImplementedError, match="^" + re.escape(named)):
+        to_torch(kind, weights, **options)
+
+
+def test_keras_torch_recognises_a_gru_without_reset_after_by_its_weights(x) -> None:
+    weights = built(keras.layers.GRU(UNITS, reset_after=False), x).get_weights()
+    with pytest.raises(NotImplementedError, match="^reset_after=False"):
+        to_torch("GRU", weights)  # the option not passed: the (3·units,) bias gives it away
