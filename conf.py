@@ -30,6 +30,7 @@ os.environ["JUPYTER_PATH"] = os.pathsep.join(
 # site publishes besides the pages (site_extras.py).
 sys.path.insert(0, str(ROOT / "docs" / "_ext"))
 from execution import cache_key  # noqa: E402
+
 extensions = [
     "myst_nb",  # executes the MyST notebooks and renders their outputs
     "sphinx.ext.doctest",  # `nox -s doctest` checks the shapes the pages print in prose

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from keras_rnn_returns.show import symbolic
 
+
 @dataclass(frozen=True)
 class Case:
     """One of the five calls most readers start with, and the page that explains it."""

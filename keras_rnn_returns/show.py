@@ -17,6 +17,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
+
 def symbolic(shape: tuple[int, ...], **dims: int) -> str:
     """Write an executed ``shape`` in the names of the sizes that produced it.
 

@@ -33,6 +33,7 @@ NOTEBOOK_PAGES = sorted(
 # What the site extension decides about pages (what readers see and download), as conf.py loads it.
 sys.path.insert(0, str(ROOT / "docs" / "_ext"))
 from site_extras import has_reader_code  # noqa: E402
+
 # The project copies are made as the benchmark makes them (tools/bench.py).
 sys.path.insert(0, str(ROOT / "tools"))
 from bench import copy_sources  # noqa: E402

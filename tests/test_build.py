@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from conftest import EXAMPLES, add_cell, run_nox
+
 from keras_rnn_returns.configurations import CASES
 
 

@@ -31,11 +31,15 @@ def reader_folder(built_site: Path, page: Path, folder: Path) -> Path:
 
 def shown(outputs: list) -> list[tuple[str, str]]:
     """What a cell's outputs show a reader, without what differs between two runs of the same
-    code: stderr (a kernel's start-up lines) and object addresses in reprs."""
+    code: stderr (a kernel's start-up lines), how printed text was cut into chunks, and
+    object addresses in reprs."""
     texts = []
     for output in outputs:
         if output.output_type == "stream" and output.name == "stdout":
-            texts.append(("stdout", output.text))
+            if texts and texts[-1][0] == "stdout":
+                texts[-1] = ("stdout", texts[-1][1] + output.text)
+            else:
+                texts.append(("stdout", output.text))
         elif output.output_type in ("execute_result", "display_data"):
             data = output.get("data", {})
             texts.append((output.output_type, data.get("text/markdown") or data.get("text/plain", "")))

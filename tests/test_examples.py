@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import EXAMPLES, NOTEBOOK_PAGES, ROOT
-from keras_rnn_returns.configurations import CASES
 from myst_nb.core.read import read_myst_markdown_notebook
+
+from keras_rnn_returns.configurations import CASES
 
 HEADER_KEYS = ("jupytext:", "kernelspec:", "file_format: mystnb")
 FIVE_CALL_PAGES = [ROOT / f"{case.page}.md" for case in CASES]
@@ -114,7 +115,7 @@ def test_every_error_shown_to_readers_is_checked_by_the_next_cell() -> None:
     type and message (keras_rnn_returns.show.raised), so a reworded message fails the build."""
     for page in NOTEBOOK_PAGES:
         cells = code_cells(page, with_tags=True)
-        for index, (source, tags) in enumerate(cells):
+        for index, (_, tags) in enumerate(cells):
             if "raises-exception" in tags:
                 following, following_tags = cells[index + 1] if index + 1 < len(cells) else ("", [])
                 assert "remove-cell" in following_tags and "raised(" in following, (

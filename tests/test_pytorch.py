@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from keras_rnn_returns.pytorch import FINAL_STATES, TORCH_SHAPES
 from keras_torch import from_torch, to_torch
+
+from keras_rnn_returns.pytorch import FINAL_STATES, TORCH_SHAPES
 
 torch = pytest.importorskip("torch", reason="PyTorch claims are checked by `nox -s torch`")
 keras = pytest.importorskip("keras")

@@ -25,7 +25,7 @@ PROJECT_MODULES = ("keras_rnn_returns", *READER_MODULES)
 # The project is installed in this environment; a finder makes its modules importable
 # only as files in the folder, as they are for a reader.
 RUNNER = textwrap.dedent(
-    '''
+    """
     import doctest, json, os, sys
 
     class ReaderFolder:
@@ -52,7 +52,7 @@ RUNNER = textwrap.dedent(
                 sys.exit(f"{where}: a cell the page shows raising ran without an error")
         else:
             exec(compile(source, where, "exec"), namespace)
-    '''
+    """
 )
 
 
@@ -69,7 +69,9 @@ def pasted_pieces(notebook: nbformat.NotebookNode) -> list[tuple[str, str]]:
     return pieces
 
 
-def run_as_pasted(notebook: nbformat.NotebookNode, page: str, folder: Path, offered: list[str]) -> subprocess.CompletedProcess:
+def run_as_pasted(
+    notebook: nbformat.NotebookNode, page: str, folder: Path, offered: list[str]
+) -> subprocess.CompletedProcess:
     for module in offered:
         (folder / f"{module}.py").write_bytes(Path(__import__(module).__file__).read_bytes())
     program = f"PAGE = {page!r}\nPROJECT = {PROJECT_MODULES!r}\n" + RUNNER
@@ -149,7 +151,9 @@ def test_import_check_catches_a_planted_import(source: str, caught: set[str]) ->
 
 
 def test_import_check_allows_the_standard_library_requirements_and_offered_modules() -> None:
-    allowed = "import itertools\nimport tensorflow as tf\nfrom IPython.display import Markdown\nfrom numpy_rnn import rnn"
+    allowed = (
+        "import itertools\nimport tensorflow as tf\nfrom IPython.display import Markdown\nfrom numpy_rnn import rnn"
+    )
     assert not disallowed_imports(planted(allowed), offered={"numpy_rnn"})
 
 
@@ -159,7 +163,9 @@ def test_pasted_code_fails_on_a_wrong_doctest_or_a_cell_that_should_raise(tmp_pa
     wrong = run_as_pasted(notebook, "planted.md", tmp_path, [])
     assert wrong.returncode != 0 and "does not print what the page shows" in wrong.stderr
 
-    quiet = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["raises-exception"]})])
+    quiet = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["raises-exception"]})]
+    )
     result = run_as_pasted(quiet, "planted.md", tmp_path, [])
     assert result.returncode != 0 and "ran without an error" in result.stderr
 

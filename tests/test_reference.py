@@ -195,5 +195,5 @@ def test_keras_torch_names_each_option_pytorch_cannot_compute(option: str, x) ->
 
 def test_keras_torch_recognises_a_gru_without_reset_after_by_its_weights(x) -> None:
     weights = built(keras.layers.GRU(UNITS, reset_after=False), x).get_weights()
-    with pytest.raises(NotImplementedError, match="^reset_after=False"):
+    with pytest.raises(NotImplementedError, match=r"^reset_after=False"):
         to_torch("GRU", weights)  # the option not passed: the (3·units,) bias gives it away

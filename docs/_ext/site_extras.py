@@ -52,7 +52,9 @@ def reader_notebook(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
     ]
     for cell in reader.cells:
         if cell.cell_type == "markdown":  # the page shows a file's source; the reader has the file
-            cell.source = LITERALINCLUDE.sub(r"(The page shows the source of `\1` here: the file beside this one.)", cell.source)
+            cell.source = LITERALINCLUDE.sub(
+                r"(The page shows the source of `\1` here: the file beside this one.)", cell.source
+            )
         tags = [tag for tag in cell.metadata.get("tags", []) if tag != "skip-execution"]
         if tags:
             cell.metadata["tags"] = tags
@@ -64,7 +66,9 @@ def reader_notebook(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
 def doctest_sources(markdown: str) -> list[str]:
     """The code of every ``{doctest}`` block in ``markdown``, prompts removed."""
     parser = doctest.DocTestParser()
-    return ["".join(example.source for example in parser.get_examples(block)) for block in DOCTEST_BLOCK.findall(markdown)]
+    return [
+        "".join(example.source for example in parser.get_examples(block)) for block in DOCTEST_BLOCK.findall(markdown)
+    ]
 
 
 def reader_code(notebook: nbformat.NotebookNode) -> list[str]:
@@ -136,7 +140,9 @@ def _requirements(app, docname: str, notebook) -> list[str]:
         try:
             pins.append(f"{name}=={metadata.version(name)}")
         except metadata.PackageNotFoundError:
-            pinned = re.search(rf"^{re.escape(name)}==\S+", Path(app.srcdir, "requirements-torch.txt").read_text(), re.M)
+            pinned = re.search(
+                rf"^{re.escape(name)}==\S+", Path(app.srcdir, "requirements-torch.txt").read_text(), re.M
+            )
             if not pinned:
                 raise ExtensionError(f"{docname} imports {name}, which no requirements file pins") from None
             pins.append(pinned.group(0))
@@ -175,7 +181,8 @@ def _header(app, docname: str, notebook, kind: str) -> str:
     lines = [
         f"{title}",
         "",
-        f"The code of {url}, as a {kind}." + (" The outputs are those the site's build printed." if kind == "notebook" else ""),
+        f"The code of {url}, as a {kind}."
+        + (" The outputs are those the site's build printed." if kind == "notebook" else ""),
         f"It needs Python 3.10 or newer and: pip install {needs}",
     ]
     modules = offered_modules(app, docname)

@@ -203,7 +203,7 @@ def rnn(
         keep = mask[:, t, None]
         held = np.zeros_like(output) if zero_output_for_mask else output
         output = np.where(keep, new_output, held)
-        states = [np.where(keep, new, old) for new, old in zip(new_states, states)]
+        states = [np.where(keep, new, old) for new, old in zip(new_states, states, strict=True)]
         outputs.append(output)
 
     result = np.stack(outputs, axis=1) if return_sequences else outputs[-1]
@@ -258,9 +258,7 @@ def bidirectional(
         forward_state, backward_state = states[: len(states) // 2], states[len(states) // 2 :]
     # Keras makes both layers emit zeros at masked steps when they return sequences.
     options = dict(options, zero_output_for_mask=return_sequences, return_sequences=return_sequences)
-    forward, *forward_states = rnn(
-        kind, x, weights[:half], initial_state=forward_state, return_state=True, **options
-    )
+    forward, *forward_states = rnn(kind, x, weights[:half], initial_state=forward_state, return_state=True, **options)
     backward, *backward_states = rnn(
         kind, x, weights[half:], initial_state=backward_state, return_state=True, go_backwards=True, **options
     )
