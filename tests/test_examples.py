@@ -121,3 +121,12 @@ def test_every_error_shown_to_readers_is_checked_by_the_next_cell() -> None:
                 assert "remove-cell" in following_tags and "raised(" in following, (
                     f"{page.name}, code cell {index}: the error it shows is not checked by the cell after it"
                 )
+
+
+def test_examples_holds_pages_only_and_no_file_puts_it_on_the_import_path() -> None:
+    assert not list((ROOT / "examples").glob("*.py")), "shared code belongs in keras_rnn_returns/"
+    python = [p for p in ROOT.rglob("*.py") if not {".nox", "_build", "node_modules"} & set(p.parts)]
+    for path in [*python, ROOT / "noxfile.py", ROOT / ".ci" / "run", ROOT / ".readthedocs.yaml"]:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if "sys.path" in line or "PYTHONPATH" in line:
+                assert "examples" not in line.lower(), f"{path.relative_to(ROOT)}:{number}: {line.strip()}"

@@ -232,3 +232,28 @@ def test_no_tag_references_another_host_but_the_sites_own_address(built_site: Pa
                     own = urljoin(base, url).startswith(base)
                     named_by = attrs.get("property") or attrs.get("rel")
                     assert own and named_by in ("og:url", "canonical"), f"{name}: <{tag} {attribute}={url!r}>"
+
+
+#: Words only the authors know: the notebook the site started from was "the seed" to them.
+AUTHOR_WORDS = re.compile(r"seed notebook|the seed's|design card|seed[ _]input", re.IGNORECASE)
+
+
+def author_words(text: str) -> list[str]:
+    """The author words in ``text``, a built page's HTML or a download."""
+    return AUTHOR_WORDS.findall(re.sub(r"<[^>]+>", " ", text))
+
+
+def test_no_built_page_or_download_speaks_the_authors_language(built_site: Path) -> None:
+    files = [*html_pages(built_site), *built_site.rglob("*.ipynb"), *built_site.rglob("*.py")]
+    assert len(files) > 40
+    found = {str(f.relative_to(built_site)): words for f in files if (words := author_words(f.read_text()))}
+    assert not found, f"author words on the site: {found}"
+
+
+PLANTED = ["What the <em>seed notebook</em> said", "The seed's five cases", "the design card"]
+
+
+@pytest.mark.parametrize("planted", PLANTED)
+def test_author_words_are_caught_in_a_planted_page(planted: str) -> None:
+    assert author_words(f"<h2>{planted}</h2>"), planted
+    assert not author_words("<p>keras.utils.set_random_seed(0): the random seed is fixed</p>")
