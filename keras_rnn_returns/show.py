@@ -1,9 +1,8 @@
 """What the pages display around the reader's code, in cells hidden from readers.
 
-A table of what a call returned (names, shapes, and the shapes in symbols), an eager
-``call``, a check that an error is raised with its message, a check of the Keras version
-for the few statements an older supported Keras contradicts, and the versions a page was
-executed with.
+A table of what a call returned (names, shapes, and the shapes in symbols), checks that
+an error was raised with its message, a check of the Keras version for the few statements
+an older supported Keras contradicts, and the versions a page was executed with.
 
 >>> symbolic((1, 3, 8), batch=1, timesteps=3, units=4)
 '(batch, timesteps, 2·units)'
@@ -79,21 +78,6 @@ class Returned:
         ]
         widths = [max(len(row[col]) for row in rows) for col in range(4)]
         return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows)
-
-
-def call(layer, *args, **kwargs):
-    """Call ``layer`` eagerly and return what it returned as NumPy arrays, same structure.
-
-    This is what ``keras.Model(inputs, layer(inputs)).predict(data)`` returns, without
-    building a model per call (and without ``predict``'s retracing warnings when a page
-    calls many layers). A single tensor comes back as one array, several as a tuple.
-    """
-    import keras
-
-    returned = layer(*args, **kwargs)
-    if isinstance(returned, (list, tuple)):
-        return tuple(keras.ops.convert_to_numpy(t) for t in returned)
-    return keras.ops.convert_to_numpy(returned)
 
 
 @contextmanager

@@ -11,6 +11,8 @@ import platform
 from importlib import metadata
 from pathlib import Path
 
+from sphinx.errors import ConfigError
+
 #: The installed code the pages import: the package and the two modules readers download.
 SHARED_CODE = ("keras_rnn_returns", "numpy_rnn", "keras_torch")
 #: The packages whose versions decide what a page prints.
@@ -24,7 +26,7 @@ def shared_code_files() -> list[Path]:
     for name in SHARED_CODE:
         spec = importlib.util.find_spec(name)
         if spec is None:
-            raise RuntimeError(
+            raise ConfigError(
                 f"{name} is not installed, and the pages import it. Build with `nox -s docs` (it installs "
                 "requirements.txt and this project), or run `pip install -r requirements.txt -e .` first."
             )

@@ -116,6 +116,14 @@ def to_torch(
     arrays, then the backward layer's, which become PyTorch's ``..._reverse`` parameters.
     ``layer`` numbers the parameters (``_l0``, ``_l1``, ...) for one layer of a stack
     (``num_layers``). The other options are the Keras layer's.
+
+    >>> one_direction = [np.ones((3, 12)), np.ones((4, 12)), np.ones((2, 12))]  # GRU(4), reset_after=True
+    >>> sorted(to_torch("GRU", one_direction * 2, bidirectional=True))[:4]
+    ['bias_hh_l0', 'bias_hh_l0_reverse', 'bias_ih_l0', 'bias_ih_l0_reverse']
+    >>> to_torch("GRU", one_direction, activation="relu")
+    Traceback (most recent call last):
+    ...
+    NotImplementedError: activation='relu': PyTorch's nn.GRU computes ('tanh',)
     """
     _not_reproduced(kind, reset_after, activation, recurrent_activation, go_backwards)
     weights = list(weights)
@@ -149,6 +157,10 @@ def from_torch(kind, params, *, layer=0) -> list[np.ndarray]:
     module is bidirectional the backward direction's after them, the order a Keras
     ``Bidirectional`` layer takes. A module built with ``bias=False`` gives two arrays per
     direction, for a Keras layer with ``use_bias=False``.
+
+    >>> params = {"weight_ih_l0": np.ones((4, 3)), "weight_hh_l0": np.ones((4, 4))}  # nn.RNN(3, 4, bias=False)
+    >>> [w.shape for w in from_torch("SimpleRNN", params)]  # kernel, recurrent_kernel
+    [(3, 4), (4, 4)]
     """
     if kind not in TORCH_ORDER:
         _not_reproduced(kind, True, "tanh", "sigmoid", False)

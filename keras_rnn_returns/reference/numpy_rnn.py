@@ -35,7 +35,11 @@ STATES = {"LSTM": 2, "GRU": 1, "SimpleRNN": 1}
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
-    """The logistic function, Keras's default ``recurrent_activation``."""
+    """The logistic function, Keras's default ``recurrent_activation``.
+
+    >>> sigmoid(np.array([0.0]))
+    array([0.5])
+    """
     return 1 / (1 + np.exp(-x))
 
 
@@ -70,6 +74,12 @@ def gru_step(x, states, kernel, recurrent_kernel, bias, reset_after=True):
     input bias and a recurrent bias, and the reset gate scales the recurrent term *after*
     the matrix product. With ``reset_after=False`` ``bias`` is ``(3·units,)`` and the reset
     gate scales ``h`` *before* it.
+
+    >>> U = 2
+    >>> out, (h,) = gru_step(np.ones((1, 3)), [np.ones((1, U))], np.zeros((3, 3 * U)), np.zeros((U, 3 * U)),
+    ...                      np.zeros((2, 3 * U)))
+    >>> out.shape, bool(np.allclose(h, 0.5))  # z = 0.5 keeps half the old state, hh = 0 adds nothing
+    ((1, 2), True)
     """
     (h,) = states
     units = h.shape[-1]
@@ -87,7 +97,12 @@ def gru_step(x, states, kernel, recurrent_kernel, bias, reset_after=True):
 
 
 def simple_rnn_step(x, states, kernel, recurrent_kernel, bias):
-    """One SimpleRNN step: returns ``(output, [h])``; ``h = tanh(x·kernel + h·recurrent_kernel + bias)``."""
+    """One SimpleRNN step: returns ``(output, [h])``; ``h = tanh(x·kernel + h·recurrent_kernel + bias)``.
+
+    >>> out, (h,) = simple_rnn_step(np.ones((1, 3)), [np.zeros((1, 2))], np.zeros((3, 2)), np.zeros((2, 2)), np.ones(2))
+    >>> bool(np.allclose(out, np.tanh(1.0))) and out is h
+    True
+    """
     (h,) = states
     h = np.tanh(x @ kernel + h @ recurrent_kernel + bias)
     return h, [h]
