@@ -29,7 +29,7 @@ os.environ["JUPYTER_PATH"] = os.pathsep.join(
 # The site's own extensions, in docs/_ext: how pages execute (execution.py), and what the
 # site publishes besides the pages (site_extras.py).
 sys.path.insert(0, str(ROOT / "docs" / "_ext"))
-from execution import cache_key  # noqa: E402
+from execution import READER_MODULES, cache_key  # noqa: E402
 
 extensions = [
     "myst_nb",  # executes the MyST notebooks and renders their outputs
@@ -91,6 +91,7 @@ html_context = {"keras_version": metadata.version("keras"), "tensorflow_version"
 # The modules readers download, each with the page that shows its source: a page whose code
 # imports one offers it beside its own download (docs/_ext/site_extras.py).
 reader_modules = {"numpy_rnn": "examples/numpy-reference", "keras_torch": "examples/keras-lstm-in-pytorch"}
+assert set(reader_modules) == set(READER_MODULES), "every module pyproject.toml installs for readers has a page"
 # Code blocks: copy the code after `>>> ` / `... ` prompts and leave the printed output out.
 copybutton_prompt_text = r">>> |\.\.\. "
 copybutton_prompt_is_regexp = True

@@ -14,11 +14,9 @@ from pathlib import Path
 import nbformat
 import pytest
 from conftest import NOTEBOOK_PAGES, ROOT, notebook_id, source_notebook
+from execution import READER_MODULES
+from execution import SHARED_CODE as PROJECT_MODULES
 from site_extras import HIDDEN, imported_modules, reader_code, reader_notebook
-
-#: The modules readers download (conf.py's reader_modules); everything else of the project stays out.
-READER_MODULES = ("numpy_rnn", "keras_torch")
-PROJECT_MODULES = ("keras_rnn_returns", *READER_MODULES)
 
 # Run in a fresh interpreter in the reader's folder: each doctest block is checked as
 # `nox -s doctest` checks it, each code cell runs (a raises-exception cell must raise).

@@ -17,6 +17,7 @@ from urllib.parse import urljoin, urlparse
 import nbformat
 import pytest
 from conftest import NOTEBOOK_PAGES, ROOT, download_links, downloadable
+from execution import READER_MODULES
 
 # The pages that are notebooks (a jupytext header); each is offered as .ipynb and .py.
 NOTEBOOKS = [page.relative_to(ROOT).with_suffix("") for page in NOTEBOOK_PAGES]
@@ -76,7 +77,7 @@ def test_every_notebook_page_links_its_ipynb_and_py_which_parse(built_site: Path
     links = set(download_links(page))
     # Its own code, and the reference modules its code imports (site_extras.offered_modules).
     source = (ROOT / f"{notebook}.md").read_text()
-    offered = {f"{module}.py" for module in ("numpy_rnn", "keras_torch") if f"from {module} import" in source}
+    offered = {f"{module}.py" for module in READER_MODULES if f"from {module} import" in source}
     assert links == {f"{notebook.name}.ipynb", f"{notebook.name}.py"} | offered, f"{page.name} links {links}"
     downloaded = nbformat.read(page.with_suffix(".ipynb"), as_version=4)
     nbformat.validate(downloaded)

@@ -13,8 +13,10 @@ from pathlib import Path
 
 from sphinx.errors import ConfigError
 
-#: The installed code the pages import: the package and the two modules readers download.
-SHARED_CODE = ("keras_rnn_returns", "numpy_rnn", "keras_torch")
+#: The modules readers download, as pyproject.toml installs them (its py-modules).
+READER_MODULES = ("numpy_rnn", "keras_torch")
+#: The installed code the pages import: the package, and the modules readers download.
+SHARED_CODE = ("keras_rnn_returns", *READER_MODULES)
 #: The packages whose versions decide what a page prints.
 EXECUTING = ("keras", "tensorflow", "numpy", "tf-keras")
 
