@@ -1,5 +1,5 @@
-"""Fixtures shared by the tests: the built site, served over HTTP to a headless Chromium,
-and throw-away copies of the project."""
+"""What the tests share: the built site, served over HTTP to a headless Chromium; the
+fixture site that tests break on purpose; and small readers of pages and builds."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import contextlib
 import functools
 import http.server
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -34,9 +35,11 @@ NOTEBOOK_PAGES = sorted(
 sys.path.insert(0, str(ROOT / "docs" / "_ext"))
 from site_extras import has_reader_code  # noqa: E402
 
-# The project copies are made as the benchmark makes them (tools/bench.py).
+# The build's Sphinx flags (noxfile.py), and the browser's (tools/chromium.py, which Lighthouse uses too).
+sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools"))
-from bench import copy_sources  # noqa: E402
+from chromium import FLAGS as CHROMIUM_ARGS  # noqa: E402
+from chromium import chromium  # noqa: E402
 
 os.environ["KERAS_BACKEND"] = "tensorflow"
 
@@ -57,22 +60,31 @@ def source_notebook(page: Path):
     return read_myst_markdown_notebook(page.read_text(encoding="utf-8"), path=str(page))
 
 
-def download_links(page: Path) -> list[str]:
-    """The files a built page offers for download (its links with a ``download`` attribute)."""
+def html_pages(site: Path) -> list[Path]:
+    """Every HTML page of a built site."""
+    return sorted(site.rglob("*.html"))
+
+
+def tags(page: Path) -> list[tuple[str, dict[str, str]]]:
+    """Every start tag of an HTML page, with its attributes (a bare attribute's value is "")."""
     from html.parser import HTMLParser
 
-    class Downloads(HTMLParser):
+    class Tags(HTMLParser):
         def __init__(self) -> None:
             super().__init__()
-            self.links: list[str] = []
+            self.found: list[tuple[str, dict[str, str]]] = []
 
         def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-            if tag == "a" and "download" in dict(attrs):
-                self.links.append(dict(attrs)["href"])
+            self.found.append((tag, {name: value or "" for name, value in attrs}))
 
-    parser = Downloads()
+    parser = Tags()
     parser.feed(page.read_text(encoding="utf-8"))
-    return sorted(set(parser.links))
+    return parser.found
+
+
+def download_links(page: Path) -> list[str]:
+    """The files a built page offers for download (its links with a ``download`` attribute)."""
+    return sorted({attrs["href"] for tag, attrs in tags(page) if tag == "a" and "download" in attrs})
 
 
 @pytest.fixture(scope="session")
@@ -84,31 +96,11 @@ def built_site() -> Path:
 
 # --- The built site in a browser ---------------------------------------------------------------
 
-DEBIAN_CHROMIUM = Path("/usr/bin/chromium")
-
-
-def _chromium() -> Path:
-    """The browser named in $CHROMIUM; else Debian's Chromium (`apt-get install chromium`),
-    or else a Chromium or Chrome on PATH."""
-    if os.environ.get("CHROMIUM"):
-        return Path(os.environ["CHROMIUM"])
-    on_path = [shutil.which(name) for name in ("chromium", "google-chrome", "chromium-browser")]
-    return next((Path(p) for p in (DEBIAN_CHROMIUM, *on_path) if p and Path(p).exists()), DEBIAN_CHROMIUM)
-
-
-CHROMIUM = _chromium()
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
+CHROMIUM = chromium()
 INSTALL_HINT = (
     "The browser tests need Python Playwright and Chromium: `pip install playwright` "
     "(its pin is in requirements.txt; no `playwright install` is needed) and a Chromium: Debian's "
-    f"`apt-get install chromium` ({DEBIAN_CHROMIUM}), or name another Chromium or Chrome in $CHROMIUM."
+    "`apt-get install chromium` (/usr/bin/chromium), or name another Chromium or Chrome in $CHROMIUM."
 )
 
 
@@ -185,7 +177,7 @@ def browser() -> Iterator[object]:
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} does not exist. {INSTALL_HINT}")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS))
         try:
             yield browser
         finally:
@@ -248,32 +240,37 @@ CONTRASTS = """elements => elements.map(element => {
 })"""
 
 
+FIXTURE = ROOT / "tests" / "fixture"
+
+
 @pytest.fixture
-def project_copy(tmp_path: Path, built_site: Path) -> Path:
-    """A copy of the project with the build's execution cache, so only changed pages execute."""
-    return copy_project(tmp_path / "project")
+def fixture_site(tmp_path: Path) -> Path:
+    """A copy of the fixture site (tests/fixture: two pages, the real site's configuration),
+    for a test to break."""
+    return Path(shutil.copytree(FIXTURE, tmp_path / "site", ignore=shutil.ignore_patterns("_build")))
 
 
-def copy_project(copy: Path) -> Path:
-    """Copy what a build needs, and the build's execution cache, to the new folder ``copy``."""
-    copy_sources(copy)
-    shutil.copytree(ROOT / "_build" / ".jupyter_cache", copy / "_build" / ".jupyter_cache")
-    return copy
+def build_command(site: Path, builder: str = "html", **env: str) -> tuple[list[str], dict[str, str]]:
+    """The command and environment that build ``site`` as the nox sessions build (noxfile.SPHINX)."""
+    from noxfile import SPHINX
+
+    command = [sys.executable, *SPHINX[1:], "-b", builder, "-d", str(site / "_build" / "doctrees" / builder)]
+    # The fixture's conf.py reads the real site's; kernels run with the `python` on PATH.
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    environment = dict(os.environ, KERAS_RNN_SITE=str(ROOT), PATH=path, **env)
+    return [*command, str(site), str(site / "_build" / builder)], environment
 
 
-def run_nox(project: Path, session: str) -> subprocess.CompletedProcess[str]:
-    """Run a session of the copy's noxfile the way a person would, in this environment."""
-    env = dict(os.environ, PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]))
-    # --no-venv --no-install: this environment already has every requirement installed.
-    nox = [sys.executable, "-m", "nox", "--noxfile", str(project / "noxfile.py"), "--no-venv", "--no-install"]
-    return subprocess.run(
-        [*nox, "-s", session],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+def build(site: Path, builder: str = "html", **env: str) -> subprocess.CompletedProcess[str]:
+    """Build ``site`` as the nox sessions build, in this environment."""
+    command, environment = build_command(site, builder, **env)
+    return subprocess.run(command, cwd=site, env=environment, capture_output=True, text=True, timeout=600)
+
+
+def executed(result: subprocess.CompletedProcess[str]) -> list[str]:
+    """The pages a build executed (MyST-NB's log line, and the one executing ahead of reading)."""
+    pages = re.findall(r"(\S+\.md): Executing notebook", result.stdout + result.stderr)
+    return sorted({Path(page).stem for page in pages})
 
 
 def add_cell(page: Path, source: str, tags: tuple[str, ...] = ()) -> None:

@@ -1,13 +1,20 @@
-"""The build executes every example, fails loudly, and skips what has not changed."""
+"""The build executes every page, fails loudly, skips what has not changed, and treats its
+cache as only a cache. The failures are planted in a copy of the fixture site
+(tests/fixture: the real configuration, two small pages), never in the real pages."""
 
 from __future__ import annotations
 
 import re
+import subprocess
+import time
 from pathlib import Path
 
-from conftest import EXAMPLES, add_cell, run_nox
+import pytest
+from conftest import EXAMPLES, add_cell, build, build_command, executed
 
 from keras_rnn_returns.configurations import CASES
+
+pytestmark = pytest.mark.slow
 
 
 def test_every_example_page_shows_its_executed_output(built_site: Path) -> None:
@@ -37,77 +44,122 @@ def test_summary_table_is_generated_for_all_five_cases(built_site: Path) -> None
         assert f"../{case.page}.html" in table
 
 
-def test_failing_example_fails_the_build_naming_its_file(project_copy: Path) -> None:
-    page = project_copy / "examples" / "lstm-return-state.md"
-    add_cell(page, 'raise ValueError("an example that breaks")')
+def log(result: subprocess.CompletedProcess[str]) -> str:
+    return result.stdout + result.stderr
 
-    result = run_nox(project_copy, "docs")
 
-    log = result.stdout + result.stderr
+def test_failing_example_fails_the_build_naming_its_file(fixture_site: Path) -> None:
+    add_cell(fixture_site / "pages" / "prints.md", 'raise ValueError("an example that breaks")')
+
+    result = build(fixture_site)
+
     assert result.returncode != 0, "the build succeeded although an example raised"
-    assert "examples/lstm-return-state.md" in log
-    assert "an example that breaks" in log  # the failing cell and its error are shown too
+    assert "pages/prints.md" in log(result)
+    assert "an example that breaks" in log(result)  # the failing cell and its error are shown too
 
 
-def test_cell_tagged_raises_exception_may_raise(project_copy: Path) -> None:
-    page = project_copy / "examples" / "lstm-return-state.md"
-    add_cell(page, 'raise ValueError("shown to the reader on purpose")', tags=("raises-exception",))
+def test_cell_tagged_raises_exception_may_raise(fixture_site: Path) -> None:
+    add_cell(fixture_site / "pages" / "prints.md", 'raise ValueError("shown on purpose")', tags=("raises-exception",))
 
-    result = run_nox(project_copy, "docs")
+    result = build(fixture_site)
 
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    html = (project_copy / "_build" / "html" / "examples" / "lstm-return-state.html").read_text()
-    assert "shown to the reader on purpose" in html
+    assert result.returncode == 0, log(result)[-3000:]
+    assert "shown on purpose" in (fixture_site / "_build" / "html" / "pages" / "prints.html").read_text()
 
 
-def test_warning_in_an_example_fails_the_build(project_copy: Path) -> None:
-    page = project_copy / "examples" / "lstm-last-output.md"
-    add_cell(page, 'import warnings\nwarnings.warn("deprecated call in an example")')
+@pytest.mark.parametrize(
+    ("source", "shown"),
+    [
+        ('import warnings\nwarnings.warn("deprecated call in an example")', "stderr was found in the cell outputs"),
+        # In a kernel TensorFlow logs to stdout, where nb_output_stderr cannot see it.
+        ("import tensorflow as tf\ntf.get_logger().warning('5 out of the last 5 calls triggered retracing')", "retrac"),
+    ],
+    ids=["python-warning", "tensorflow-logged-warning"],
+)
+def test_warning_in_an_example_fails_the_build_until_fixed(fixture_site: Path, source: str, shown: str) -> None:
+    add_cell(fixture_site / "pages" / "prints.md", source)
 
     for attempt in ("first", "second"):  # and it keeps failing until the page is fixed
-        result = run_nox(project_copy, "docs")
+        result = build(fixture_site)
 
         assert result.returncode != 0, f"a warning printed by an example did not fail the {attempt} build"
-        assert "examples/lstm-last-output.md" in result.stdout + result.stderr
+        assert "pages/prints.md" in log(result) and shown in log(result)
 
 
-def test_rebuild_without_changes_executes_no_notebook(project_copy: Path) -> None:
-    first = run_nox(project_copy, "docs")  # the copy's own Sphinx environment, from the cache
-    assert first.returncode == 0, first.stdout[-3000:]
-    assert "Executing notebook" not in first.stdout, "the cache copied from the build was not used"
+def test_mistyped_doctest_shape_fails_the_doctest_build(fixture_site: Path) -> None:
+    page = fixture_site / "pages" / "prints.md"
+    page.write_text(page.read_text().replace("(1, 4)\n```", "(1, 5)\n```"))
 
-    second = run_nox(project_copy, "docs")
+    result = build(fixture_site, "doctest")
 
-    assert second.returncode == 0, second.stdout[-3000:]
-    assert "Executing notebook" not in second.stdout + second.stderr
-
-
-def test_warning_logged_by_tensorflow_fails_the_build(project_copy: Path) -> None:
-    # In a kernel TensorFlow logs to stdout, where nb_output_stderr cannot see it.
-    page = project_copy / "examples" / "lstm-last-output.md"
-    add_cell(page, 'import tensorflow as tf\ntf.get_logger().warning("5 out of the last 5 calls triggered retracing")')
-
-    result = run_nox(project_copy, "docs")
-
-    log = result.stdout + result.stderr
-    assert result.returncode != 0, "a warning logged by TensorFlow did not fail the build"
-    assert "lstm-last-output.md" in log and "triggered retracing" in log
+    assert result.returncode != 0, "a wrong shape in a doctest passed"
+    assert "prints" in log(result)
+    assert "(1, 5)" in log(result)  # the expected line is reported next to what the code printed
 
 
-def test_prose_edit_executes_nothing_and_code_edit_executes_only_its_page(project_copy: Path) -> None:
-    assert run_nox(project_copy, "docs").returncode == 0  # the copy's own Sphinx environment
-    prose = project_copy / "examples" / "lstm-return-sequences.md"
-    prose.write_text(prose.read_text() + "\nA sentence of prose, no code.\n")
+def test_rebuild_without_changes_executes_no_notebook(fixture_site: Path) -> None:
+    first = build(fixture_site)
+    assert first.returncode == 0, log(first)[-3000:]
+    assert executed(first) == ["draws", "prints"]
 
-    after_prose = run_nox(project_copy, "docs")
+    second = build(fixture_site)
 
-    assert after_prose.returncode == 0, after_prose.stdout[-3000:]
-    assert "Executing notebook" not in after_prose.stdout + after_prose.stderr
+    assert second.returncode == 0, log(second)[-3000:]
+    assert executed(second) == []
 
-    add_cell(project_copy / "examples" / "lstm-return-state.md", "# a comment is new code to the cache")
 
-    after_code = run_nox(project_copy, "docs")
+def test_prose_edit_executes_nothing_and_code_edit_executes_only_its_page(fixture_site: Path) -> None:
+    assert build(fixture_site).returncode == 0
+    page = fixture_site / "pages" / "prints.md"
+    page.write_text(page.read_text() + "\nA sentence of prose, no code.\n")
 
-    executed = re.findall(r"(\S+\.md): Executing notebook", after_code.stdout + after_code.stderr)
-    assert after_code.returncode == 0, after_code.stdout[-3000:]
-    assert [Path(page).name for page in executed] == ["lstm-return-state.md"]
+    after_prose = build(fixture_site)
+
+    assert after_prose.returncode == 0, log(after_prose)[-3000:]
+    assert executed(after_prose) == []
+
+    add_cell(page, "# a comment is new code to the cache")
+
+    after_code = build(fixture_site)
+
+    assert after_code.returncode == 0, log(after_code)[-3000:]
+    assert executed(after_code) == ["prints"]
+
+
+def test_a_corrupted_execution_cache_is_discarded_with_a_warning(fixture_site: Path) -> None:
+    assert build(fixture_site).returncode == 0
+    databases = list((fixture_site / "_build" / ".jupyter_cache").glob("*/global.db"))
+    assert len(databases) == 1
+    databases[0].write_bytes(b"not a database: a full disk, or a kill mid-write, left this")
+
+    result = build(fixture_site)
+
+    assert result.returncode == 0, log(result)[-3000:]
+    warning = [line for line in log(result).splitlines() if "execution cache" in line and "discarded" in line]
+    assert len(warning) == 1 and str(databases[0].parent) in warning[0], log(result)[-3000:]
+    assert executed(result) == ["draws", "prints"]  # re-executed, into a working cache
+    assert executed(build(fixture_site)) == []
+
+
+def test_an_interrupted_cold_build_recovers_on_the_next(fixture_site: Path) -> None:
+    command, environment = build_command(fixture_site)
+    started = subprocess.Popen(command, cwd=fixture_site, env=environment, stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120  # kill it as soon as it has begun to fill the cache
+    while not list((fixture_site / "_build" / ".jupyter_cache").glob("*/global.db")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    started.kill()
+    started.wait()
+
+    result = build(fixture_site)
+
+    assert result.returncode == 0, log(result)[-3000:]
+
+
+def test_two_builds_at_once_in_one_folder_both_succeed(fixture_site: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda _: build(fixture_site), range(2)))
+
+    for result in results:
+        assert result.returncode == 0, log(result)[-3000:]

@@ -15,6 +15,7 @@ import pytest
 from conftest import NOTEBOOK_PAGES, ROOT, download_links, downloadable, notebook_id
 
 PAGES = [page for page in NOTEBOOK_PAGES if downloadable(page)]
+pytestmark = pytest.mark.slow
 
 
 def needs_torch(notebook: nbformat.NotebookNode) -> bool:

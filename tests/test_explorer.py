@@ -9,6 +9,7 @@ shapes.json, independently of the page's JavaScript.
 from __future__ import annotations
 
 import ast
+import contextlib
 import json
 import re
 from collections.abc import Iterator
@@ -16,6 +17,8 @@ from pathlib import Path
 
 import pytest
 from conftest import CONTRASTS, WatchedPage
+
+pytestmark = pytest.mark.browser
 
 LAYERS = ("LSTM", "GRU", "SimpleRNN")
 # The wrapper <select>'s options: no wrapper, or Bidirectional with each merge_mode.
@@ -375,40 +378,36 @@ def test_explorer_rejects_a_nonsense_size_and_recovers(explorer: Explorer, shape
 # --- When shapes.json cannot be read ---------------------------------------------------------
 
 
-def test_explorer_opened_as_a_file_says_to_serve_the_site_over_http(browser, built_site: Path) -> None:
+@contextlib.contextmanager
+def failing_load(browser, url: str, route=None):
+    """The explorer at ``url`` (shapes.json answered by ``route``, if given), once its status
+    says it could not load shapes.json; yields the page and its status. No page error may occur."""
     context = browser.new_context()
     try:
         page = context.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto((built_site / "docs" / "explorer.html").as_uri())
-
+        if route:
+            page.route("**/shapes.json", route)
+        page.goto(url)
         status = page.locator("#se-status")
         status.filter(has_text="shapes.json").wait_for(timeout=10_000)
-
-        assert "python -m http.server -d _build/html" in status.text_content()
+        yield page, status
         assert not page.locator("#se-result").is_visible()
         assert errors == []
     finally:
         context.close()
+
+
+def test_explorer_opened_as_a_file_says_to_serve_the_site_over_http(browser, built_site: Path) -> None:
+    with failing_load(browser, (built_site / "docs" / "explorer.html").as_uri()) as (_, status):
+        assert "python -m http.server -d _build/html" in status.text_content()
 
 
 def test_explorer_says_so_when_shapes_json_does_not_load(browser, site_url: str) -> None:
-    context = browser.new_context()
-    try:
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.route("**/shapes.json", lambda route: route.fulfill(status=404, body="not here"))
-        page.goto(f"{site_url}/docs/explorer.html")
-
-        status = page.locator("#se-status")
-        status.filter(has_text="Could not load shapes.json").wait_for(timeout=10_000)
-
+    not_found = lambda route: route.fulfill(status=404, body="not here")  # noqa: E731
+    with failing_load(browser, f"{site_url}/docs/explorer.html", not_found) as (page, status):
+        assert "Could not load shapes.json" in status.text_content()
         assert "404" in status.text_content() and "Reload the page" in status.text_content()
-        assert not page.locator("#se-result").is_visible()
         page.get_by_label("units", exact=True).fill("7")  # typing now changes nothing and throws nothing
         assert "Could not load shapes.json" in status.text_content()
-        assert errors == []
-    finally:
-        context.close()

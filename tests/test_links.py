@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from conftest import published_path
+from conftest import html_pages, published_path, tags
 
 # The attributes through which a page links to or loads another file.
 LINKING = {"href", "src", "action", "poster"}
@@ -26,30 +25,19 @@ class Page:
     links: list[str] = field(default_factory=list)  # as written in the page
 
 
-class _Reader(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.page = Page()
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        for name, value in attrs:
-            if value is None:
-                continue
-            if name == "id" or (tag == "a" and name == "name"):
-                self.page.ids.add(value)
-            elif name in LINKING:
-                self.page.links.append(value)
-            elif name == "srcset":
-                self.page.links += [candidate.split()[0] for candidate in value.split(",") if candidate.strip()]
-
-
 def read_site(root: Path) -> dict[str, Page]:
     """Every HTML page under ``root``, by its path relative to ``root``."""
     pages = {}
-    for path in sorted(root.rglob("*.html")):
-        reader = _Reader()
-        reader.feed(path.read_text())
-        pages[path.relative_to(root).as_posix()] = reader.page
+    for path in html_pages(root):
+        page = pages[path.relative_to(root).as_posix()] = Page()
+        for tag, attrs in tags(path):
+            for name, value in attrs.items():
+                if name == "id" or (tag == "a" and name == "name"):
+                    page.ids.add(value)
+                elif name in LINKING and value:
+                    page.links.append(value)
+                elif name == "srcset":
+                    page.links += [candidate.split()[0] for candidate in value.split(",") if candidate.strip()]
     return pages
 
 

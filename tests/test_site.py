@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import CONTRASTS, ROOT, WatchedPage, serve, url_of
+from conftest import CONTRASTS, ROOT, WatchedPage, html_pages, serve, url_of
+
+pytestmark = pytest.mark.browser
 
 AXE = ROOT / "tests" / "node_modules" / "axe-core" / "axe.min.js"
 DESKTOP, PHONE = {"width": 1280, "height": 720}, {"width": 375, "height": 667}
@@ -103,10 +105,6 @@ def crawl(browser, server: http.server.ThreadingHTTPServer, pages: list[str], ax
     return visits
 
 
-def html_pages(root: Path) -> list[str]:
-    return sorted(path.relative_to(root).as_posix() for path in root.rglob("*.html"))
-
-
 @dataclass
 class Crawl:
     pages: list[str]
@@ -115,7 +113,7 @@ class Crawl:
 
 
 def crawl_site(browser, root: Path, axe_source: str, server: http.server.ThreadingHTTPServer | None = None) -> Crawl:
-    pages = html_pages(root)
+    pages = [page.relative_to(root).as_posix() for page in html_pages(root)]
     if server is None:
         with serve(root) as server:
             return Crawl(pages, crawl(browser, server, pages, axe_source), server.answers)

@@ -4,19 +4,15 @@ Graph), all without naming another host."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 import xml.etree.ElementTree as ElementTree
-from html.parser import HTMLParser
 from importlib import metadata
 from pathlib import Path
 from urllib.parse import urljoin, urlparse
 
 import nbformat
 import pytest
-from conftest import NOTEBOOK_PAGES, ROOT, download_links, downloadable
+from conftest import NOTEBOOK_PAGES, ROOT, build, download_links, downloadable, html_pages, tags
 from execution import READER_MODULES
 
 # The pages that are notebooks (a jupytext header); each is offered as .ipynb and .py.
@@ -26,23 +22,6 @@ DOWNLOADABLE = [notebook for notebook in NOTEBOOKS if downloadable(ROOT / f"{not
 NOT_IN_SITEMAP = {"search.html", "genindex.html", "404.html"}
 
 
-class Tags(HTMLParser):
-    """Every start tag of a page, with its attributes."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, dict[str, str]]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, {name: value or "" for name, value in attrs}))
-
-
-def tags(page: Path) -> list[tuple[str, dict[str, str]]]:
-    parser = Tags()
-    parser.feed(page.read_text())
-    return parser.tags
-
-
 def meta(page: Path) -> dict[str, str]:
     """The page's <meta name=...> and <meta property=...> contents."""
     found = {}
@@ -50,10 +29,6 @@ def meta(page: Path) -> dict[str, str]:
         if tag == "meta" and ("name" in attrs or "property" in attrs):
             found[attrs.get("name") or attrs["property"]] = attrs.get("content", "")
     return found
-
-
-def html_pages(site: Path) -> list[Path]:
-    return sorted(site.rglob("*.html"))
 
 
 def base_url(built_site: Path) -> str:
@@ -145,16 +120,21 @@ def test_robots_txt_and_sitemap_list_every_page(built_site: Path) -> None:
     assert listed == {base + page for page in pages}
 
 
-def test_sitemap_still_lists_every_page_after_a_build_that_rewrote_one(project_copy: Path) -> None:
-    html = project_copy / "_build" / "html"
-    assert build(project_copy).returncode == 0
-    page = project_copy / "docs" / "contributing.md"
+@pytest.mark.slow
+def test_sitemap_still_lists_every_page_after_a_build_that_rewrote_one(fixture_site: Path) -> None:
+    html = fixture_site / "_build" / "html"
+    assert build(fixture_site).returncode == 0
+    page = fixture_site / "pages" / "prints.md"
     page.write_text(page.read_text() + "\nOne more line.\n")
-    rebuilt = build(project_copy)
+    rebuilt = build(fixture_site)
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert "1 changed" in rebuilt.stdout  # an incremental build, not a full one
     pages = {p.relative_to(html).as_posix() for p in html_pages(html)} - NOT_IN_SITEMAP
     assert (html / "sitemap.xml").read_text().count("<loc>") == len(pages)
+
+
+def test_the_published_site_holds_no_build_state(built_site: Path) -> None:
+    assert not (built_site / ".doctrees").exists(), "Sphinx's pickled doctrees would be published"
 
 
 def test_every_heading_role_has_a_level(built_site: Path) -> None:
@@ -176,22 +156,13 @@ def test_every_page_has_a_description_and_open_graph_tags(built_site: Path) -> N
         assert not any(key.startswith("og:image") for key in tags_of_page), f"{name} names a preview image"
 
 
-def build(project: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    """Build a copy of the project as the docs session does."""
-    return subprocess.run(
-        [sys.executable, "-m", "sphinx", "-nW", "--keep-going", "-b", "html", ".", "_build/html"],
-        cwd=project, capture_output=True, text=True, env=dict(os.environ, **env),
-    )  # fmt: skip
-
-
-def test_a_front_matter_description_replaces_the_default(project_copy: Path) -> None:
-    page = project_copy / "docs" / "contributing.md"
+@pytest.mark.slow
+def test_a_front_matter_description_replaces_the_default(fixture_site: Path) -> None:
+    page = fixture_site / "index.md"
     page.write_text("---\nmyst:\n  html_meta:\n    description: The rules every page keeps.\n---\n" + page.read_text())
-    built = build(project_copy)
+    built = build(fixture_site)
     assert built.returncode == 0, built.stderr
-    assert meta(project_copy / "_build" / "html" / "docs" / "contributing.html")["description"] == (
-        "The rules every page keeps."
-    )
+    assert meta(fixture_site / "_build" / "html" / "index.html")["description"] == "The rules every page keeps."
 
 
 @pytest.mark.parametrize(
@@ -204,15 +175,14 @@ def test_a_front_matter_description_replaces_the_default(project_copy: Path) -> 
     ],
     ids=["SITE_URL", "READTHEDOCS_CANONICAL_URL"],
 )
-def test_site_url_comes_from_the_environment(project_copy: Path, env: dict[str, str]) -> None:
-    built = build(project_copy, **env)
+@pytest.mark.slow
+def test_site_url_comes_from_the_environment(fixture_site: Path, env: dict[str, str]) -> None:
+    built = build(fixture_site, **env)
     assert built.returncode == 0, built.stderr
-    site = project_copy / "_build" / "html"
+    site = fixture_site / "_build" / "html"
     assert base_url(site) == "https://example.org/keras-rnn/"
     assert "Sitemap: https://example.org/keras-rnn/sitemap.xml" in (site / "robots.txt").read_text()
-    assert meta(site / "examples" / "lstm-return-state.html")["og:url"] == (
-        "https://example.org/keras-rnn/examples/lstm-return-state.html"
-    )
+    assert meta(site / "pages" / "prints.html")["og:url"] == "https://example.org/keras-rnn/pages/prints.html"
     assert 'href="/keras-rnn/_static/' in (site / "404.html").read_text()
 
 

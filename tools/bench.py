@@ -3,17 +3,20 @@
 On a copy of the project in a temporary folder (the reader's _build is never touched, and
 what the benchmark edits is the copy's), in one run on one machine, it measures:
 
-- cold: the build with no execution cache and no output;
+- cold: the build with no execution cache, no output and no warm kernel server;
 - floor: every notebook page's code run as a plain Python script, each in its own fresh
-  process, one after another: the work the build cannot avoid (Python, TensorFlow, the
-  examples themselves) without a kernel, Sphinx or parallelism;
+  process, one after another: what each page costs without a kernel, Sphinx or
+  parallelism. The slowest of them is the least a cold build could take;
 - no change: the same build again;
 - prose edit: one sentence appended to a page's Markdown (must execute nothing);
-- code edit: a comment added to one code cell (must execute that page only).
+- code edit: a comment added to one code cell (must execute that page only), against
+  that page's own script.
 
-Each figure is wall-clock seconds and the peak resident memory of the whole process tree
-(Sphinx, its -j workers and their kernels; for the floor, the largest script), polled.
-It prints a table, and writes the figures as JSON (default: _build/bench.json).
+Each figure is wall-clock seconds, CPU seconds and the peak memory of everything the build
+runs: Sphinx, its -j workers, and the kernels with their warm server (docs/_kernel), which
+runs apart from the build, so it is found by the tag this benchmark gives it. Memory is
+summed PSS, which counts the pages forked kernels share with the server once. It prints
+a table and the ratios, and writes the figures as JSON (default: _build/bench.json).
 
 It lives in tools/, not tests/ (it times things, and tests assert no timings) nor
 examples/ (`nox -s doctest` collects every module there).
@@ -26,7 +29,6 @@ import contextlib
 import json
 import os
 import platform
-import resource
 import shutil
 import subprocess
 import sys
@@ -35,13 +37,16 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from noxfile import SPHINX  # noqa: E402 -- the build's flags, as `nox -s docs` passes them
+
 # What a build needs (as tests/conftest.py copies it); tools/, tests/, .nox/, .git stay behind.
 PROJECT_FILES = (
     "conf.py", "index.md", "noxfile.py", "pyproject.toml", "requirements.txt", "requirements-torch.txt",
     "docs", "examples", "keras_rnn_returns",
 )  # fmt: skip
 # As `nox -s docs` builds, in the copy's root.
-BUILD = ("-m", "sphinx", "-nW", "--keep-going", "-j", "auto", "-T", "-b", "html", ".", "_build/html")
+BUILD = (*SPHINX[1:], "-b", "html", "-d", "_build/doctrees/html", ".", "_build/html")
 # myst-nb logs this once per notebook it executes (and not for one served from the cache).
 EXECUTED = "Executing notebook using local CWD"
 # The pages the benchmark edits: a typical example page.
@@ -56,7 +61,7 @@ def notebook_script(page: Path) -> str:
 
     notebook = read_myst_markdown_notebook(page.read_text(encoding="utf-8"), path=str(page))
     # A kernel has display() as a builtin; a script must import it.
-    parts = ["from IPython.display import display"]
+    parts = ["import sys\n\nfrom IPython.display import display"]
     for cell in notebook.cells:
         tags = cell.metadata.get("tags", [])
         if cell.cell_type != "code" or "skip-execution" in tags:
@@ -65,7 +70,8 @@ def notebook_script(page: Path) -> str:
             # exec, not an indented copy: indenting would change multi-line strings.
             parts.append(
                 f"try:\n    exec(compile({cell.source!r}, {str(page)!r}, 'exec'))\n"
-                "except Exception as error:\n    print(type(error).__name__, error)"
+                # Where a kernel keeps the error it showed, for the hidden cell that checks it.
+                "except Exception as error:\n    sys.last_value = error\n    print(type(error).__name__, error)"
             )
         else:
             parts.append(cell.source)
@@ -78,33 +84,55 @@ def notebook_pages(project: Path) -> list[Path]:
     return [page for page in pages if "```{code-cell}" in page.read_text(encoding="utf-8")]
 
 
-def measure(command: list[str], cwd: Path, env: dict[str, str], log: Path) -> tuple[float, float, float]:
-    """Run ``command``; return its wall-clock seconds, the CPU seconds of its process tree
-    (every process in it is waited for, so getrusage counts them all) and the peak summed
-    RSS (MB) of that tree, polled every 50 ms. Fail, showing the log's end, if it fails."""
+def _tagged(tag: str) -> list:
+    """The processes of the warm kernel server that carries ``tag``, and its kernels."""
     import psutil
 
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    found = []
+    for process in psutil.process_iter():
+        with contextlib.suppress(psutil.Error):
+            if process.environ().get("WARM_KERNEL_TAG") == tag:
+                found.append(process)
+    return found
+
+
+def _busy_cpu_seconds() -> float:
+    """CPU seconds the whole machine has spent busy: kernels forked from a server that runs
+    apart from the build, and reaped by it, escape any per-process count."""
+    import psutil
+
+    times = psutil.cpu_times()
+    return sum(times) - times.idle - getattr(times, "iowait", 0.0)
+
+
+def measure(command: list[str], cwd: Path, env: dict[str, str], log: Path) -> tuple[float, float, float]:
+    """Run ``command``; return its wall-clock seconds, the machine's busy CPU seconds meanwhile,
+    and the peak summed PSS (MB) of its process tree and of the kernel server tagged in
+    ``env``, polled every 250 ms. Fail, showing the log's end, if it fails."""
+    import psutil
+
+    tag = env.get("WARM_KERNEL_TAG", "")
+    cpu_before = _busy_cpu_seconds()
 
     with log.open("w") as out:
         start = time.perf_counter()
         process = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
         root, peak = psutil.Process(process.pid), 0
         while process.poll() is None:
-            tree, rss = [root], 0
+            tree, memory = [root], 0
             with contextlib.suppress(psutil.Error):  # the build ended since poll()
                 tree += root.children(recursive=True)
+            if tag:
+                tree += _tagged(tag)
             for member in tree:
                 with contextlib.suppress(psutil.Error):  # it ended between listing and reading
-                    rss += member.memory_info().rss
-            peak = max(peak, rss)
-            time.sleep(0.05)
+                    memory += member.memory_full_info().pss
+            peak = max(peak, memory)
+            time.sleep(0.25)  # reading PSS is costly: keep what the polling takes from the build small
         seconds = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if process.returncode:
         sys.exit(f"{' '.join(command)} failed in {cwd}:\n" + log.read_text()[-5000:])
-    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
-    return seconds, cpu, peak / 2**20
+    return seconds, _busy_cpu_seconds() - cpu_before, peak / 2**20
 
 
 def copy_sources(copy: Path) -> Path:
@@ -122,8 +150,15 @@ def copy_sources(copy: Path) -> Path:
 
 def bench(workdir: Path) -> dict:
     project = copy_sources(workdir / "project")
-    # The build runs kernels with the `python` on PATH: this one.
-    env = dict(os.environ, PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]))
+    # The build runs kernels with the `python` on PATH: this one. A tag of its own gives the
+    # copy a kernel server of its own (cold at first, like a new machine's), which the
+    # measurements find by it, and which exits a minute after the benchmark.
+    env = dict(
+        os.environ,
+        PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]),
+        WARM_KERNEL_TAG=str(workdir),
+        WARM_KERNEL_IDLE_SECONDS="60",
+    )
     logs = workdir / "logs"
     logs.mkdir()
     results = {}
@@ -142,16 +177,21 @@ def bench(workdir: Path) -> dict:
     scripts = workdir / "scripts"
     scripts.mkdir()
     floor = {"seconds": 0.0, "cpu_seconds": 0.0, "peak_mb": 0.0, "notebooks_executed": 0}
+    pages = {}
     for page in notebook_pages(project):
         script = scripts / f"{page.parent.name}-{page.stem}.py"
         script.write_text(notebook_script(page))
         seconds, cpu, mb = measure([sys.executable, str(script)], page.parent, script_env, logs / f"{script.stem}.log")
+        pages[page.relative_to(project).as_posix()] = {"seconds": seconds, "cpu_seconds": cpu, "peak_mb": mb}
         floor["seconds"] += seconds
         floor["cpu_seconds"] += cpu
         floor["peak_mb"] = max(floor["peak_mb"], mb)
         floor["notebooks_executed"] += 1
     results["floor"] = floor
-    print(f"  floor: {floor['seconds']:.1f} s", flush=True)
+    slowest = max(pages, key=lambda page: pages[page]["seconds"])
+    results["slowest page"] = dict(pages[slowest], notebooks_executed=1, page=slowest)
+    results["edited page"] = dict(pages[EDITED_PAGE.as_posix()], notebooks_executed=1, page=EDITED_PAGE.as_posix())
+    print(f"  floor: {floor['seconds']:.1f} s, slowest page {slowest}: {pages[slowest]['seconds']:.1f} s", flush=True)
 
     build("no change")
 
@@ -189,20 +229,24 @@ def main() -> None:
             shutil.rmtree(workdir, ignore_errors=True)
 
     ratios = {
-        "cold / floor": results["cold"]["seconds"] / results["floor"]["seconds"],
+        "cold / slowest page": results["cold"]["seconds"] / results["slowest page"]["seconds"],
+        "code edit / edited page": results["code edit"]["seconds"] / results["edited page"]["seconds"],
+        "cold / all pages in a row": results["cold"]["seconds"] / results["floor"]["seconds"],
         "no change / cold": results["no change"]["seconds"] / results["cold"]["seconds"],
     }
-    print(f"\n{'':<12}{'seconds':>9}{'CPU s':>9}{'peak MB':>9}{'notebooks executed':>20}")
+    print(f"\n{'':<14}{'seconds':>9}{'CPU s':>9}{'peak MB':>9}{'notebooks executed':>20}")
     for phase, f in results.items():
         print(
-            f"{phase:<12}{f['seconds']:>9.1f}{f['cpu_seconds']:>9.1f}{f['peak_mb']:>9.0f}{f['notebooks_executed']:>20}"
+            f"{phase:<14}{f['seconds']:>9.1f}{f['cpu_seconds']:>9.1f}{f['peak_mb']:>9.0f}{f['notebooks_executed']:>20}"
+            + (f"  {f['page']}" if "page" in f else "")
         )
     print()
     for ratio, value in ratios.items():
-        print(f"{ratio:<17}{value:>6.2f}")
+        print(f"{ratio:<26}{value:>6.2f}")
     print(
-        "\nCPU s: user + system time of the process tree (all scripts, for the floor). peak MB: the"
-        "\nsummed resident memory of the build's tree (Sphinx, its workers, their kernels); for the"
+        "\nfloor: every page's script, one after another; slowest page / edited page: one script each."
+        "\nCPU s: the machine's busy CPU seconds during the phase (all scripts, for the floor). peak MB:"
+        "\nsummed PSS of the build (Sphinx, its workers, the kernel server and its kernels); for the"
         "\nfloor, of the largest single script. Other load on the machine slows the wall clock more than it adds CPU s."
     )
     print(f"load average at the end: {' '.join(f'{load:.1f}' for load in os.getloadavg())}")

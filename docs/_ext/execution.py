@@ -1,13 +1,19 @@
 """How the pages execute, beyond MyST-NB's settings: the execution cache's key, one cache
-database however many processes read pages, and builds that fail loudly and keep failing
-until the page is fixed. conf.py loads it as an extension and names the cache with
+database however many processes read pages, kernels started warm and every page the cache
+lacks executed before Sphinx reads any, and builds that fail loudly and keep failing until
+the page is fixed. conf.py loads it as an extension and names the cache with
 :func:`cache_key`."""
 
 from __future__ import annotations
 
 import hashlib
 import importlib.util
+import os
 import platform
+import shutil
+import subprocess
+import sys
+import time
 from importlib import metadata
 from pathlib import Path
 
@@ -54,6 +60,103 @@ def cache_key() -> str:
     return key.hexdigest()[:12]
 
 
+def _warm_kernels(app, config) -> None:
+    """Start the kernels' warm server (docs/_kernel/kernels/python3/launch.py) while Sphinx
+    loads, so that the first page does not wait for TensorFlow's import."""
+    for folder in os.environ.get("JUPYTER_PATH", "").split(os.pathsep):
+        launcher = Path(folder, "kernels", "python3", "launch.py")
+        if launcher.exists():
+            subprocess.Popen([sys.executable, str(launcher), "--warm"], stdin=subprocess.DEVNULL)
+            return
+
+
+def _execute_ahead(app, env, docnames: list[str]) -> None:
+    """Execute the notebook pages the cache lacks, the slowest first, several at a time,
+    and cache them, before Sphinx reads any page; MyST-NB then finds each in the cache.
+
+    Left to itself, MyST-NB executes a page as Sphinx reads it, in the order and batches of
+    Sphinx's parallel reading: the slowest page ran last, alone on one core. Here it starts
+    first; one more page runs than there are cores, since a kernel spends part of its start
+    waiting, and the others run at a lower priority when they share a core with it. This
+    ends before Sphinx forks its readers: kernels running across that fork died. A page
+    that fails is not cached: MyST-NB executes it again as it reads it, and reports the
+    failing cell as it always does.
+    """
+    config = env.mystnb_config
+    if config.execution_mode != "cache" or not docnames:
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+    from jupyter_cache.executors.utils import single_nb_execution
+    from myst_nb.core.read import create_nb_reader
+    from sphinx.util import logging
+
+    logger = logging.getLogger(__name__)
+    cache = get_cache(config.execution_cache_path)
+    last_seconds = {record.uri: record.data.get("execution_seconds", 0) for record in cache.list_cache_records()}
+    pending = []
+    for docname in docnames:
+        path = str(env.doc2path(docname))
+        text = Path(path).read_text(encoding="utf-8")
+        reader = create_nb_reader(path, env.myst_config, config, text)
+        if reader is None:  # a plain Markdown page
+            continue
+        notebook = reader.read(text)
+        try:
+            cache.match_cache_notebook(notebook)
+            continue
+        except KeyError:
+            pass
+        # A page's front matter may raise its timeout (`mystnb: {execution_timeout: ...}`).
+        timeout = notebook.metadata.get(config.metadata_key, {}).get("execution_timeout", config.execution_timeout)
+        # How long it took last time; a page new to the cache: the time it allows itself.
+        estimate = last_seconds.get(path) or timeout / 10
+        pending.append((estimate, docname, path, notebook, reader.read_fmt, timeout))
+    pending.sort(key=lambda item: item[0], reverse=True)
+    # Unix sockets where there are: kernels started at once on TCP raced for ports.
+    options = {"kernel_manager_class": _ipc_kernel_manager()} if os.name == "posix" else {}
+
+    def execute(item):
+        _, docname, path, notebook, _, timeout = item
+        logger.info("Executing notebook using local CWD (ahead of reading)", location=docname)
+        return single_nb_execution(
+            notebook, cwd=str(Path(path).parent), timeout=timeout, allow_errors=config.execution_allow_errors,
+            extra_arguments=[] if item is pending[0] else ["--nice=10"],  # launch.py: the slowest page first
+            **options,
+        )  # fmt: skip
+
+    with ThreadPoolExecutor(max_workers=(app.parallel or 1) + 1) as pool:
+        for (_, docname, path, notebook, read_fmt, _), result in zip(pending, pool.map(execute, pending), strict=True):
+            if result.err is None:
+                logger.info("Executed notebook in %.2f seconds", result.time, location=docname)
+                record = cache.add_nb_to_project(path, read_data=read_fmt)
+                bundle = CacheBundleIn(notebook, record.uri, data={"execution_seconds": result.time})
+                cache.cache_notebook_bundle(bundle, check_validity=False, overwrite=True)
+
+
+def _ipc_kernel_manager():
+    """A kernel manager whose kernels listen on Unix sockets of their own names (which the
+    kernel removes as it shuts down)."""
+    import tempfile
+    import uuid
+
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+
+    class IpcKernelManager(AsyncKernelManager):
+        @default("transport")
+        def _default_transport(self) -> str:
+            return "ipc"
+
+        @default("ip")
+        def _default_ip(self) -> str:
+            return str(Path(tempfile.gettempdir(), f"kernel-{uuid.uuid4().hex}-ipc"))
+
+    return IpcKernelManager
+
+
 def _fail_on_logged_warnings(app, doctree) -> None:
     """TensorFlow's logger writes to stdout, not stderr, inside a notebook kernel, so its
     warnings (retracing, deprecations) slip past nb_output_stderr; report them as well."""
@@ -77,17 +180,44 @@ def _forget_environment_after_warnings(app, exception) -> None:
 
 
 def _create_execution_cache(app, config) -> None:
-    """With -j, Sphinx reads pages in several processes, and on a fresh cache each would
-    create jupyter-cache's database at the same moment ("table settings already exists").
-    Create it once, here in the main process, before any of them starts."""
-    if config.nb_execution_mode == "cache":
-        from jupyter_cache import get_cache
+    """Open the execution cache before anything reads it, and keep it only a cache.
 
-        _ = get_cache(config.nb_execution_cache_path).db  # the property creates the tables
+    With -j, Sphinx reads pages in several processes, and on a fresh cache each would create
+    jupyter-cache's database at the same moment ("table settings already exists"): create it
+    once, here in the main process (a second build starting at the same moment may still
+    race this one: then it waits and opens what the other created). A database that a full
+    disk or a kill mid-write left unreadable ("file is not a database") would fail this and
+    every later build: discard it, say so in one line, and execute the pages again.
+    """
+    if config.nb_execution_mode != "cache":
+        return
+    from jupyter_cache import get_cache
+    from sphinx.util import logging
+    from sphinx.util.console import colorize
+    from sqlalchemy.exc import DatabaseError
+
+    path = Path(config.nb_execution_cache_path)
+    for attempt in range(5):
+        try:
+            get_cache(path).list_cache_records()  # creates the tables, or reads them
+            return
+        except DatabaseError as error:
+            if "already exists" in str(error) and attempt < 4:  # another build is creating it
+                time.sleep(0.5)
+                continue
+            logging.getLogger(__name__).info(
+                colorize("red", f"the execution cache {path} is unreadable ({error.orig}): discarded it; "
+                         "every page executes again"),
+            )  # fmt: skip
+            shutil.rmtree(path, ignore_errors=True)
+            # Sphinx's saved environment still says every page was read: read them again.
+            (Path(app.doctreedir) / "environment.pickle").unlink(missing_ok=True)
 
 
 def setup(app):
     app.connect("config-inited", _create_execution_cache)
+    app.connect("config-inited", _warm_kernels)
+    app.connect("env-before-read-docs", _execute_ahead)
     app.connect("doctree-read", _fail_on_logged_warnings)
     app.connect("build-finished", _forget_environment_after_warnings)
     # The hooks run per page in whichever process reads it; Sphinx forwards their warnings

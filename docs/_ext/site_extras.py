@@ -129,7 +129,7 @@ def _requirements(app, docname: str, notebook) -> list[str]:
     """``name==version`` for each package the page's reader code needs: what it imports,
     and the Keras backend that executed it, at the versions that built the page (torch,
     which the build never installs, at requirements-torch.txt's pin)."""
-    distributions = metadata.packages_distributions()
+    distributions = _distributions()
     imported = imported_modules(reader_code(notebook)) - set(app.config.reader_modules)
     names = {dist for module in imported for dist in distributions.get(module, [])}
     if "keras" in names:
@@ -147,6 +147,12 @@ def _requirements(app, docname: str, notebook) -> list[str]:
                 raise ExtensionError(f"{docname} imports {name}, which no requirements file pins") from None
             pins.append(pinned.group(0))
     return pins
+
+
+@cache
+def _distributions() -> dict[str, list[str]]:
+    """Import name -> distributions (0.4 s to compute: once per build)."""
+    return metadata.packages_distributions()
 
 
 def _stdlib() -> frozenset[str]:
