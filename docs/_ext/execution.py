@@ -194,20 +194,20 @@ def _create_execution_cache(app, config) -> None:
     from jupyter_cache import get_cache
     from sphinx.util import logging
     from sphinx.util.console import colorize
-    from sqlalchemy.exc import DatabaseError
 
     path = Path(config.nb_execution_cache_path)
     for attempt in range(5):
         try:
             get_cache(path).list_cache_records()  # creates the tables, or reads them
             return
-        except DatabaseError as error:
-            if "already exists" in str(error) and attempt < 4:  # another build is creating it
+        except Exception as error:  # SQLAlchemy's, or jupyter-cache's RuntimeError around it
+            cause = error.__cause__ or error.__context__ or error
+            if "already exists" in str(cause) and attempt < 4:  # another build is creating it
                 time.sleep(0.5)
                 continue
             logging.getLogger(__name__).info(
-                colorize("red", f"the execution cache {path} is unreadable ({error.orig}): discarded it; "
-                         "every page executes again"),
+                colorize("red", f"the execution cache {path} is unreadable ({str(cause).splitlines()[0]}): "
+                         "discarded it; every page executes again"),
             )  # fmt: skip
             shutil.rmtree(path, ignore_errors=True)
             # Sphinx's saved environment still says every page was read: read them again.

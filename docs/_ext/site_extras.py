@@ -112,10 +112,16 @@ def _downloadable(env, docname: str) -> bool:
     return docname in _notebook_pages(env) and has_reader_code(_source_notebook(str(env.doc2path(docname))))
 
 
+@cache
+def _imports_of(path: str) -> frozenset[str]:
+    """What the reader's code of the page at ``path`` imports."""
+    return frozenset(imported_modules(reader_code(_source_notebook(path))))
+
+
 def offered_modules(app, docname: str) -> list[str]:
     """The reference modules (conf.py's ``reader_modules``) that a page's reader code imports:
     the page offers each for download, beside its own code."""
-    imported = imported_modules(reader_code(_source_notebook(str(app.env.doc2path(docname)))))
+    imported = _imports_of(str(app.env.doc2path(docname)))
     return sorted(name for name in app.config.reader_modules if name in imported)
 
 
@@ -125,12 +131,15 @@ def _module_file(name: str) -> Path:
     return Path(importlib.util.find_spec(name).origin)
 
 
-def _requirements(app, docname: str, notebook) -> list[str]:
+_version = cache(metadata.version)  # reading a distribution's metadata is slow: once each
+
+
+def _requirements(app, docname: str) -> list[str]:
     """``name==version`` for each package the page's reader code needs: what it imports,
     and the Keras backend that executed it, at the versions that built the page (torch,
     which the build never installs, at requirements-torch.txt's pin)."""
     distributions = _distributions()
-    imported = imported_modules(reader_code(notebook)) - set(app.config.reader_modules)
+    imported = _imports_of(str(app.env.doc2path(docname))) - set(app.config.reader_modules)
     names = {dist for module in imported for dist in distributions.get(module, [])}
     if "keras" in names:
         names.add(os.environ.get("KERAS_BACKEND", "tensorflow"))
@@ -138,7 +147,7 @@ def _requirements(app, docname: str, notebook) -> list[str]:
     pins = []
     for name in sorted(names, key=str.lower):
         try:
-            pins.append(f"{name}=={metadata.version(name)}")
+            pins.append(f"{name}=={_version(name)}")
         except metadata.PackageNotFoundError:
             pinned = re.search(
                 rf"^{re.escape(name)}==\S+", Path(app.srcdir, "requirements-torch.txt").read_text(), re.M
@@ -179,11 +188,11 @@ def _script(notebook: nbformat.NotebookNode, docname: str) -> str:
     return jupytext.writes(script, fmt="py:percent")
 
 
-def _header(app, docname: str, notebook, kind: str) -> str:
+def _header(app, docname: str, kind: str) -> str:
     """What the download is and what it needs, for its first cell."""
     url = app.config.html_baseurl + app.builder.get_target_uri(docname)
     title = app.env.titles[docname].astext()
-    needs = " ".join(_requirements(app, docname, notebook))
+    needs = " ".join(_requirements(app, docname))
     lines = [
         f"{title}",
         "",
@@ -256,7 +265,7 @@ def _write_downloads_and_robots(app, exception) -> None:
         reader = reader_notebook(executed)
         script = nbformat.from_dict(reader)
         for notebook, kind in ((reader, "notebook"), (script, "script")):
-            notebook.cells.insert(0, nbformat.v4.new_markdown_cell(_header(app, docname, executed, kind)))
+            notebook.cells.insert(0, nbformat.v4.new_markdown_cell(_header(app, docname, kind)))
             for number, cell in enumerate(notebook.cells):  # nbformat's ids are random: keep builds identical
                 cell.id = f"cell-{number}"
         nbformat.write(reader, target.with_suffix(".ipynb"))

@@ -25,6 +25,7 @@ import hashlib
 import json
 import logging
 import os
+import select
 import selectors
 import signal
 import socket
@@ -43,7 +44,7 @@ PRELOAD = (
 )  # fmt: skip
 #: Versions that key the server: a different install imports something else.
 PACKAGES = ("numpy", "tensorflow", "keras", "tf-keras", "matplotlib", "ipykernel")
-IDLE = float(os.environ.get("WARM_KERNEL_IDLE_SECONDS", 900))
+IDLE = float(os.environ.get("WARM_KERNEL_IDLE_SECONDS", 600))
 
 
 def _server_key() -> str:
@@ -158,7 +159,9 @@ def serve(address: Path) -> None:
                             connection = kernels.pop(pid)
                             selector.unregister(connection)
                             with contextlib.suppress(OSError):
-                                connection.sendall(json.dumps({"exit": os.waitstatus_to_exitcode(status)}).encode())
+                                connection.sendall(
+                                    json.dumps({"exit": os.waitstatus_to_exitcode(status)}).encode() + b"\n"
+                                )
                             connection.close()
                 else:  # a launcher went away (killed): its kernel goes too
                     with contextlib.suppress(OSError):
@@ -219,8 +222,9 @@ def launch(argv: list[str]) -> int:
         os.execv(sys.executable, [sys.executable, "-m", "ipykernel_launcher", *argv])
     request = {"argv": argv, "cwd": os.getcwd(), "env": dict(os.environ), "nice": nice}
     socket.send_fds(client, [json.dumps(request).encode()], [sys.stdout.fileno(), sys.stderr.fileno()])
-    replies = client.makefile("r")
-    pid = json.loads(replies.readline())["pid"]
+    parent = os.getppid()
+    lines = _lines(client, parent)
+    pid = json.loads(next(lines))["pid"]
 
     def forward(signum: int, _) -> None:
         with contextlib.suppress(ProcessLookupError):
@@ -230,16 +234,29 @@ def launch(argv: list[str]) -> int:
         signal.signal(signum, forward)
     # Until the kernel exits; if whatever started this launcher dies first (a build killed),
     # the kernel goes too, as ipykernel itself would when its parent dies.
-    parent = os.getppid()
-    client.settimeout(1)
+    exit_message = next(lines, None)
+    if exit_message is None and os.getppid() != parent:
+        forward(signal.SIGKILL, None)
+    return json.loads(exit_message)["exit"] if exit_message else 1
+
+
+def _lines(client: socket.socket, parent: int):
+    """The server's messages, a line each, while this launcher's parent lives (checked every second)."""
+    buffer = b""
     while True:
-        try:
-            exit_message = replies.readline()
-            return json.loads(exit_message)["exit"] if exit_message else 1
-        except TimeoutError:
-            if os.getppid() != parent:
-                forward(signal.SIGKILL, None)
-                return 1
+        while b"\n" not in buffer:
+            if not select.select([client], [], [], 1)[0]:
+                if os.getppid() != parent:
+                    return
+                continue
+            chunk = client.recv(65536)
+            if not chunk:
+                if buffer:
+                    yield buffer.decode()
+                return
+            buffer += chunk
+        line, buffer = buffer.split(b"\n", 1)
+        yield line.decode()
 
 
 if __name__ == "__main__":
