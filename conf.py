@@ -32,12 +32,12 @@ sys.path.insert(0, str(ROOT / "docs" / "_ext"))
 from execution import READER_MODULES, cache_key  # noqa: E402
 
 extensions = [
+    "execution",  # docs/_ext, first: it starts the kernels' warm server while the rest load
     "myst_nb",  # executes the MyST notebooks and renders their outputs
     "sphinx.ext.doctest",  # `nox -s doctest` checks the shapes the pages print in prose
     "sphinx_copybutton",  # a copy button on every code block
     "notfound.extension",  # a 404 page whose links and styles work at any depth
     "sphinxext.opengraph",  # Open Graph tags, for link previews
-    "execution",  # docs/_ext: one cache database, fail on logged warnings until fixed
     "site_extras",  # docs/_ext: downloads, shapes.json, default description, robots.txt, sitemap
 ]
 

@@ -14,9 +14,9 @@ what the benchmark edits is the copy's), in one run on one machine, it measures:
 
 Each figure is wall-clock seconds, CPU seconds and the peak memory of everything the build
 runs: Sphinx, its -j workers, and the kernels with their warm server (docs/_kernel), which
-runs apart from the build, so it is found by the tag this benchmark gives it. Memory is
-summed PSS, which counts the pages forked kernels share with the server once. It prints
-a table and the ratios, and writes the figures as JSON (default: _build/bench.json).
+runs apart from the build, so it is found by the tag this benchmark gives it. Memory counts
+the pages forked kernels share with the server once. It prints a table and the ratios, and
+writes the figures as JSON (default: _build/bench.json).
 
 It lives in tools/, not tests/ (it times things, and tests assert no timings) nor
 examples/ (`nox -s doctest` collects every module there).
@@ -107,8 +107,10 @@ def _busy_cpu_seconds() -> float:
 
 def measure(command: list[str], cwd: Path, env: dict[str, str], log: Path) -> tuple[float, float, float]:
     """Run ``command``; return its wall-clock seconds, the machine's busy CPU seconds meanwhile,
-    and the peak summed PSS (MB) of its process tree and of the kernel server tagged in
-    ``env``, polled every 250 ms. Fail, showing the log's end, if it fails."""
+    and the peak memory (MB) of its process tree and of the kernel server tagged in ``env``,
+    polled every 100 ms: each process's resident pages not shared with another, plus the
+    largest share once (reading PSS instead cost the build a core). Fail, showing the log's
+    end, if it fails."""
     import psutil
 
     tag = env.get("WARM_KERNEL_TAG", "")
@@ -124,11 +126,16 @@ def measure(command: list[str], cwd: Path, env: dict[str, str], log: Path) -> tu
                 tree += root.children(recursive=True)
             if tag:
                 tree += _tagged(tag)
+            largest_shared = 0
             for member in tree:
                 with contextlib.suppress(psutil.Error):  # it ended between listing and reading
-                    memory += member.memory_full_info().pss
-            peak = max(peak, memory)
-            time.sleep(0.25)  # reading PSS is costly: keep what the polling takes from the build small
+                    used = member.memory_info()
+                    shared = getattr(used, "shared", 0)  # Linux: resident pages shared with others
+                    memory += used.rss - shared
+                    largest_shared = max(largest_shared, shared)
+            # Forked kernels share most of their pages with the server: count shared pages once.
+            peak = max(peak, memory + largest_shared)
+            time.sleep(0.1)
         seconds = time.perf_counter() - start
     if process.returncode:
         sys.exit(f"{' '.join(command)} failed in {cwd}:\n" + log.read_text()[-5000:])
@@ -246,7 +253,8 @@ def main() -> None:
     print(
         "\nfloor: every page's script, one after another; slowest page / edited page: one script each."
         "\nCPU s: the machine's busy CPU seconds during the phase (all scripts, for the floor). peak MB:"
-        "\nsummed PSS of the build (Sphinx, its workers, the kernel server and its kernels); for the"
+        "\nresident memory of the build (Sphinx, its workers, the kernel server and its kernels, shared pages"
+        "\ncounted once); for the"
         "\nfloor, of the largest single script. Other load on the machine slows the wall clock more than it adds CPU s."
     )
     print(f"load average at the end: {' '.join(f'{load:.1f}' for load in os.getloadavg())}")

@@ -60,9 +60,10 @@ def cache_key() -> str:
     return key.hexdigest()[:12]
 
 
-def _warm_kernels(app, config) -> None:
-    """Start the kernels' warm server (docs/_kernel/kernels/python3/launch.py) while Sphinx
-    loads, so that the first page does not wait for TensorFlow's import."""
+def _warm_kernels() -> None:
+    """Start the kernels' warm server (docs/_kernel/kernels/python3/launch.py) as soon as
+    this extension loads, while Sphinx loads the rest, so that the first page does not wait
+    for TensorFlow's import as long."""
     for folder in os.environ.get("JUPYTER_PATH", "").split(os.pathsep):
         launcher = Path(folder, "kernels", "python3", "launch.py")
         if launcher.exists():
@@ -215,8 +216,8 @@ def _create_execution_cache(app, config) -> None:
 
 
 def setup(app):
+    _warm_kernels()
     app.connect("config-inited", _create_execution_cache)
-    app.connect("config-inited", _warm_kernels)
     app.connect("env-before-read-docs", _execute_ahead)
     app.connect("doctree-read", _fail_on_logged_warnings)
     app.connect("build-finished", _forget_environment_after_warnings)
