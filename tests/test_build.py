@@ -163,3 +163,18 @@ def test_two_builds_at_once_in_one_folder_both_succeed(fixture_site: Path) -> No
 
     for result in results:
         assert result.returncode == 0, log(result)[-3000:]
+
+
+def test_pages_run_in_processes_of_their_own_though_kernels_fork_from_one_server(fixture_site: Path) -> None:
+    """The warm kernel server (docs/_kernel) forks each page's kernel from its state right
+    after its imports: nothing one page does reaches another."""
+    mark = "import builtins, os\nprint('pid', os.getpid())\n"
+    add_cell(fixture_site / "pages" / "prints.md", mark + "builtins.left_by_another_page = True")
+    add_cell(fixture_site / "pages" / "draws.md", mark + "assert not hasattr(builtins, 'left_by_another_page')")
+
+    result = build(fixture_site)
+
+    assert result.returncode == 0, log(result)[-3000:]
+    pages = [(fixture_site / "_build" / "html" / "pages" / f"{name}.html").read_text() for name in ("prints", "draws")]
+    pids = {re.search(r"pid (\d+)", page).group(1) for page in pages}
+    assert len(pids) == 2

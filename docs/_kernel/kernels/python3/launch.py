@@ -20,7 +20,6 @@ runs ipykernel the ordinary way.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import logging
@@ -189,6 +188,8 @@ def _connect(address: Path) -> socket.socket | None:
 
 def _server(address: Path) -> socket.socket | None:
     """A connection to the warm server, started if none runs (one at a time: a lock)."""
+    import fcntl  # POSIX, as fork is
+
     client = _connect(address)
     if client:
         return client
@@ -218,7 +219,8 @@ def launch(argv: list[str]) -> int:
     argv = [arg for arg in argv if not arg.startswith("--nice=")]
     client = _server(_address(_server_key())) if hasattr(os, "fork") else None
     if client is None:  # run ipykernel the ordinary way
-        os.nice(nice)
+        if hasattr(os, "nice"):
+            os.nice(nice)
         os.execv(sys.executable, [sys.executable, "-m", "ipykernel_launcher", *argv])
     request = {"argv": argv, "cwd": os.getcwd(), "env": dict(os.environ), "nice": nice}
     socket.send_fds(client, [json.dumps(request).encode()], [sys.stdout.fileno(), sys.stderr.fileno()])
@@ -262,8 +264,7 @@ def _lines(client: socket.socket, parent: int):
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--serve"]:
         serve(Path(sys.argv[2]))
-    elif sys.argv[1:] == ["--warm"]:  # start the server now, so that the first kernel finds it warm
-        with contextlib.suppress(AttributeError):  # no fork, no server
-            _server(_address(_server_key()))
+    elif sys.argv[1:] == ["--warm"] and hasattr(os, "fork"):  # start it now: the first kernel finds it warm
+        _server(_address(_server_key()))
     else:
         sys.exit(launch(sys.argv[1:]))
