@@ -48,6 +48,17 @@ FINAL_STATES = (
     ("nn.LSTM(features, units, batch_first=True, num_layers=3)", "h_n[-1]", "output[:, -1, :]"),
     ("nn.LSTM(features, units, batch_first=True, bidirectional=True)", "h_n[0]", "output[:, -1, :units]"),
     ("nn.LSTM(features, units, batch_first=True, bidirectional=True)", "h_n[1]", "output[:, 0, units:]"),
+    ("nn.LSTM(features, units, batch_first=True, bidirectional=True)", "h_n[-1]", "output[:, 0, units:]"),
+    (
+        "nn.LSTM(features, units, batch_first=True, num_layers=3, bidirectional=True)",
+        "h_n[-2]",
+        "output[:, -1, :units]",
+    ),
+    (
+        "nn.LSTM(features, units, batch_first=True, num_layers=3, bidirectional=True)",
+        "h_n[-1]",
+        "output[:, 0, units:]",
+    ),
     ("nn.GRU(features, units, batch_first=True, bidirectional=True)", "h_n[0]", "output[:, -1, :units]"),
     ("nn.GRU(features, units, batch_first=True, bidirectional=True)", "h_n[1]", "output[:, 0, units:]"),
 )
