@@ -1,9 +1,6 @@
-"""Every command of the project: CI, Read the Docs and people call these sessions.
-`nox -l` lists them; the logic they run lives in tools/.
-
-No nox yet? `python3 noxfile.py -s docs` installs the pinned nox into .nox/_bootstrap
-and runs the same session (the README's quick start).
-"""
+"""Every command of the project: CI, Read the Docs and people call these sessions; `nox -l` lists
+them, tools/ holds what they run. No nox yet? `python3 noxfile.py -s docs` installs the pinned nox
+into .nox/_bootstrap and runs the same session (the README's quick start)."""
 
 from __future__ import annotations
 
@@ -39,10 +36,8 @@ def _bootstrap() -> None:
             subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
             subprocess.run([str(python), "-m", "pip", "install", "--quiet", pin("nox")], check=True)
         except (OSError, subprocess.CalledProcessError) as error:
-            sys.exit(
-                f"Could not set up nox ({error}). Install it yourself (`python3 -m pip install "
-                f"'{pin('nox')}'`, or your system's python3-venv package) and run `nox {' '.join(sys.argv[1:])}`."
-            )
+            sys.exit(f"Could not set up nox ({error}). Install it yourself (`python3 -m pip install '{pin('nox')}'`,"
+                     f" or your system's python3-venv package) and run `nox {' '.join(sys.argv[1:])}`.")  # fmt: skip
     os.execv(python, [str(python), "-m", "nox", "--noxfile", __file__, *sys.argv[1:]])
 
 
@@ -57,9 +52,8 @@ except ModuleNotFoundError:
 nox.options.reuse_venv = "yes"  # TensorFlow is a 600 MB install: keep each session's virtualenv
 nox.options.sessions = ["tests"]  # plain `nox` runs every check
 
-# -n nitpicky, -W warnings are errors, --keep-going reports them all before failing,
-# -j auto: pages are read, and so executed, on every core; -T: when a page raises in a -j
-# worker, Sphinx drops that worker's log, and only -T's traceback still shows the cell.
+# -n nitpicky, -W warnings are errors, --keep-going reports them all first, -j auto: every core;
+# -T: when a page raises in a -j worker, only -T's traceback still shows the failing cell.
 SPHINX = ("python", "-m", "sphinx", "-nW", "--keep-going", "-j", "auto", "-T")
 #: The Keras 3 / TensorFlow pairs `versions` proves: the oldest every page passes on, and the pins.
 SUPPORTED = {"oldest": ("keras==3.3.3", "tensorflow==2.16.2", "tf-keras==2.16.0"), "pinned": ()}
@@ -159,7 +153,7 @@ def torch(session: nox.Session) -> None:
     if not (BUILD / "html" / "index.html").exists():  # the downloads to run come from a build
         _sphinx(session, "html", BUILD / "html")
     # All of test_pytorch.py; of the download and pasted-code tests, the PyTorch page's (they skip elsewhere).
-    tests = [str(ROOT / "tests" / name) for name in ("test_pytorch.py", "test_downloads.py", "test_reader_code.py")]
+    tests = (str(ROOT / "tests" / f"test_{name}.py") for name in ("pytorch", "downloads", "reader_code"))
     session.run("python", "-m", "pytest", *tests, "-k", "pytorch", *session.posargs)
 
 
@@ -168,6 +162,13 @@ def bench(session: nox.Session) -> None:
     """Time cold, no-change and one-page builds against the slowest page run alone (tools/bench.py)."""
     _install(session)
     session.run("python", str(ROOT / "tools" / "bench.py"), *session.posargs)
+
+
+@nox.session
+def gpu(session: nox.Session) -> None:
+    """Masking on a CUDA GPU against the CPU (tools/gpu.py); "no GPU visible", and fails, elsewhere. Not in tests."""
+    _install(session)
+    session.run("python", str(ROOT / "tools" / "gpu.py"))
 
 
 @nox.session
