@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -149,3 +150,79 @@ def test_examples_holds_pages_only_and_no_file_puts_it_on_the_import_path() -> N
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             if "sys.path" in line or "PYTHONPATH" in line:
                 assert "examples" not in line.lower(), f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+
+
+# --- Every sentence of the bold opening answer is backed by an assertion on its page ------------
+#
+# An assertion that backs the answer says which words it proves, in a comment:
+#     np.testing.assert_allclose(output, h)  # answer: the hidden state after the last time step
+# Each sentence of the page's bold answer must contain the words of at least one such comment
+# (backticks and case aside), and every shape in symbols it names, such as `(batch, units)`,
+# must stand in one: a new sentence, or a shape added to one, fails until an assertion backs it.
+
+ANSWER = re.compile(r"^\*\*(.+?)\*\*", re.MULTILINE | re.DOTALL)
+SENTENCE_END = re.compile(r"(?<=[.?!])\s+(?=[A-Z`\"(])")
+SHAPE_IN_SYMBOLS = re.compile(r"`(\([a-z_·0-9]+(?:, [a-z_·0-9]+)*\))`")
+ASSERTION = re.compile(r"^\s*(assert |np\.testing\.assert_|raised\()")
+MARKER = re.compile(r"#\s*answer:\s*(.+?)\s*$")
+
+
+def normal(text: str) -> str:
+    return " ".join(text.replace("`", "").replace("**", "").lower().split())
+
+
+def answer_sentences(page: Path) -> list[str]:
+    """The sentences of the page's bold opening answer (its first bold paragraph)."""
+    found = ANSWER.search(page.read_text().split("---", 2)[2])
+    return [s for s in SENTENCE_END.split(" ".join(found.group(1).split()))] if found else []
+
+
+def backed_fragments(page: Path) -> list[str]:
+    """The words that the page's assertions say they prove (`# answer: ...` on an assertion line)."""
+    fragments = []
+    for source in code_cells(page):
+        for line in source.splitlines():
+            marker = MARKER.search(line)
+            if marker:
+                assert ASSERTION.match(line), f"{page.name}: '# answer:' on a line that asserts nothing: {line}"
+                fragments.append(normal(marker.group(1)))
+    return fragments
+
+
+def unbacked_claims(page: Path) -> list[str]:
+    """Sentences of the answer no assertion backs, and shapes it names that no backed words hold."""
+    fragments = backed_fragments(page)
+    problems = []
+    for sentence in answer_sentences(page):
+        mine = [fragment for fragment in fragments if fragment in normal(sentence)]
+        if not mine:
+            problems.append(f"no assertion backs: {sentence}")
+        for shape in SHAPE_IN_SYMBOLS.findall(sentence):
+            if not any(shape in fragment for fragment in mine):
+                problems.append(f"no assertion backs the shape {shape} in: {sentence}")
+    return problems
+
+
+ANSWERED_PAGES = [page for page in NOTEBOOK_PAGES if answer_sentences(page)]
+
+
+def test_every_page_opens_with_a_bold_answer() -> None:
+    assert len(ANSWERED_PAGES) >= len(EXAMPLES)
+
+
+@pytest.mark.parametrize("page", ANSWERED_PAGES, ids=lambda page: page.stem)
+def test_every_sentence_of_the_opening_answer_is_asserted_on_its_page(page: Path) -> None:
+    assert not unbacked_claims(page), "\n".join(unbacked_claims(page))
+
+
+def test_the_answer_guard_catches_a_planted_unasserted_claim(fixture_site: Path) -> None:
+    page = fixture_site / "pages" / "prints.md"
+    assert not unbacked_claims(page)  # its answer, "A shape, checked.", is backed by `# answer: a shape`
+    claim = "Its `(batch, units)` is the last `h`."
+
+    page.write_text(page.read_text().replace("**A shape, checked.**", f"**A shape, checked. {claim}**"))
+
+    assert unbacked_claims(page) == [
+        f"no assertion backs: {claim}",
+        f"no assertion backs the shape (batch, units) in: {claim}",
+    ]
