@@ -26,8 +26,8 @@ os.environ["JUPYTER_PATH"] = os.pathsep.join(
     filter(None, [str(ROOT / "docs" / "_kernel"), os.environ.get("JUPYTER_PATH")])
 )
 
-# The site's own extensions, in docs/_ext: how pages execute (execution.py), and what the
-# site publishes besides the pages (site_extras.py).
+# The site's own extensions, in docs/_ext: how pages execute (execution.py), links to
+# Keras's source (citations.py), and what the site publishes besides the pages (site_extras.py).
 sys.path.insert(0, str(ROOT / "docs" / "_ext"))
 from execution import READER_MODULES, cache_key  # noqa: E402
 
@@ -38,6 +38,7 @@ extensions = [
     "sphinx_copybutton",  # a copy button on every code block
     "notfound.extension",  # a 404 page whose links and styles work at any depth
     "sphinxext.opengraph",  # Open Graph tags, for link previews
+    "citations",  # docs/_ext: {keras-source} links to the lines of the Keras release that built the page
     "site_extras",  # docs/_ext: downloads, shapes.json, default description, robots.txt, sitemap
 ]
 
