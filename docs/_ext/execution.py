@@ -134,7 +134,27 @@ def _execute_ahead(app, env, docnames: list[str]) -> None:
                 logger.info("Executed notebook in %.2f seconds", result.time, location=docname)
                 record = cache.add_nb_to_project(path, read_data=read_fmt)
                 bundle = CacheBundleIn(notebook, record.uri, data={"execution_seconds": result.time})
-                cache.cache_notebook_bundle(bundle, check_validity=False, overwrite=True)
+                _cache(cache, bundle)
+
+
+def _cache(cache, bundle) -> None:
+    """Cache an executed page, unless another build in the same folder has cached it since
+    (replacing a record deletes it, under the other build's reader); files without a
+    record, left by an interrupted build, are replaced. Builds take turns (a file lock,
+    where there is fcntl) so that two never write the same page's files at once."""
+    import contextlib
+
+    lock = contextlib.nullcontext()
+    if os.name == "posix":
+        import fcntl
+
+        lock = open(Path(cache.path) / "execute-ahead.lock", "a")  # noqa: SIM115 (closed below)
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+    with lock:
+        try:
+            cache.match_cache_notebook(bundle.nb)
+        except KeyError:
+            cache.cache_notebook_bundle(bundle, check_validity=False, overwrite=True)
 
 
 def _ipc_kernel_manager():
