@@ -164,12 +164,21 @@ def keras_at_least(version: str) -> bool:
     return parts(keras.__version__) >= parts(version)
 
 
+#: Keras's backends, as ``keras.backend.backend()`` names them: how readers call each, and its module.
+BACKENDS = {"tensorflow": ("TensorFlow", "tensorflow"), "jax": ("JAX", "jax"), "torch": ("PyTorch", "torch")}
+
+
 def versions() -> str:
-    """The versions a page was executed with, for the line at the end of every page."""
+    """The versions a page was executed with, and Keras's backend, for the line at the end
+    of every page."""
+    import importlib
+
     import keras
     import tensorflow as tf
 
+    name, module = BACKENDS[keras.backend.backend()]
+    backend = "" if module == "tensorflow" else f"{name} {importlib.import_module(module).__version__}, "
     return (
-        f"Executed with Python {platform.python_version()}, Keras {keras.__version__}, "
-        f"TensorFlow {tf.__version__} and NumPy {np.__version__}."
+        f"Executed with Python {platform.python_version()}, Keras {keras.__version__}, {backend}"
+        f"TensorFlow {tf.__version__} and NumPy {np.__version__}, on Keras's {name} backend."
     )

@@ -4,6 +4,7 @@ Graph), all without naming another host."""
 
 from __future__ import annotations
 
+import html
 import re
 import xml.etree.ElementTree as ElementTree
 from importlib import metadata
@@ -86,15 +87,19 @@ def test_copy_buttons_copy_doctest_code_without_prompts_or_output(built_site: Pa
     assert copied == ["output, h, c = layer(x)", "print(output.shape,", "      h.shape)"]
 
 
-def test_footer_names_the_keras_and_tensorflow_that_built_every_page(built_site: Path) -> None:
+def test_footer_names_the_keras_tensorflow_and_backend_that_built_every_page(built_site: Path) -> None:
     keras, tensorflow = metadata.version("keras"), metadata.version("tensorflow")
-    stamp = f"Last built with Keras {keras} and TensorFlow {tensorflow}."
+    stamp = f"Last built with Keras {keras} and TensorFlow {tensorflow}, on Keras's TensorFlow backend."
+    executed = 0
     for page in html_pages(built_site):
-        text = page.read_text()
+        text = html.unescape(page.read_text())
         assert stamp in text, f"{page.relative_to(built_site)} lacks {stamp!r}"
         # ... and the pages' executed version lines agree with it.
         for line in re.findall(r"Executed with Python [^<]*", text):
+            executed += 1
             assert f"Keras {keras}," in line and f"TensorFlow {tensorflow} " in line, (page.name, line)
+            assert line.rstrip().endswith("on Keras's TensorFlow backend."), (page.name, line)
+    assert executed >= 15, "the pages no longer print the versions that executed them"
 
 
 def test_404_page_exists_and_its_links_work_from_any_depth(built_site: Path) -> None:
