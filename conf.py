@@ -92,10 +92,11 @@ templates_path = ["docs/_templates"]
 html_copy_source = False  # the MyST sources are in the repository; don't publish them twice
 # The footer says which Keras, TensorFlow and Keras backend built (and, via the cache key
 # above, executed) the site; Keras reads the backend from KERAS_BACKEND, TensorFlow if unset.
+BACKEND_NAMES = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
 html_context = {
     "keras_version": metadata.version("keras"),
     "tensorflow_version": metadata.version("tensorflow"),
-    "keras_backend": {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}[os.environ.get("KERAS_BACKEND", "tensorflow")],
+    "keras_backend": BACKEND_NAMES[os.environ.get("KERAS_BACKEND", "tensorflow")],
 }
 # The modules readers download, each with the page that shows its source: a page whose code
 # imports one offers it beside its own download (docs/_ext/site_extras.py).
