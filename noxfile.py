@@ -43,7 +43,6 @@ def _bootstrap() -> None:
 
 try:
     import nox
-    from nox.command import CommandFailed
 except ModuleNotFoundError:
     if __name__ != "__main__":
         raise
@@ -57,6 +56,8 @@ nox.options.sessions = ["tests"]  # plain `nox` runs every check
 SPHINX = ("python", "-m", "sphinx", "-nW", "--keep-going", "-j", "auto", "-T")
 #: The Keras 3 / TensorFlow pairs `versions` proves: the oldest every page passes on, and the pins.
 SUPPORTED = {"oldest": ("keras==3.3.3", "tensorflow==2.16.2", "tf-keras==2.16.0"), "pinned": ()}
+#: Keras's backends `backends` executes every page on, each with its requirements.
+BACKENDS = {"tensorflow": REQUIREMENTS, "jax": ROOT / "requirements-jax.txt", "torch": ROOT / "requirements-torch.txt"}
 
 
 def _install(session: nox.Session, requirements: Path = REQUIREMENTS) -> None:
@@ -109,8 +110,9 @@ def _doctest(session: nox.Session, *args: str) -> None:  # the pages' doctest bl
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Every check: the build, the doctests, pytest tests/ (arguments go to pytest), then torch, versions, lint."""
-    for name in ("torch", *(f"versions(stack={stack!r})" for stack in SUPPORTED), "lint"):
+    """Every check: build, doctests, pytest tests/ (arguments go to pytest), then torch, versions, backends, lint."""
+    later = ("torch", *(f"versions(stack={s!r})" for s in SUPPORTED), *(f"backends(backend={b!r})" for b in BACKENDS))
+    for name in (*later, "lint"):
         session.notify(name, posargs=[])  # each in its own environment, after this one
     _install(session)
     if not shutil.which("npm"):  # axe-core, for the accessibility tests
@@ -128,28 +130,22 @@ def versions(session: nox.Session, stack: str) -> None:
     _install(session)
     if SUPPORTED[stack]:
         session.install(*SUPPORTED[stack])
-    out = BUILD / "versions" / stack
-    results = {}
-    for check, builder in (("pages and their assertions", "html"), ("doctests", "doctest")):
-        try:  # a failing page is a warning here, not an abort, so that every failure is listed
-            _sphinx(
-                session, builder, out / builder, "-D", "nb_execution_raise_on_error=0",
-                "-D", f"nb_execution_cache_path={out / 'jupyter_cache'}", doctrees=out / "doctrees",
-            )  # fmt: skip
-            results[check] = "pass"
-        except CommandFailed:
-            results[check] = "FAIL"
-    report = "import keras, tensorflow as t; print(f'Keras {keras.__version__}, TensorFlow {t.__version__}')"
-    executed_with = session.run("python", "-c", report, silent=True).strip().splitlines()[-1]
-    session.log(f"{stack} ({executed_with}): " + "; ".join(f"{check}: {r}" for check, r in results.items()))
-    if "FAIL" in results.values():
-        session.error(f"{executed_with} does not pass; see the failures above")
+    session.run("python", str(ROOT / "tools" / "execute_everything.py"), str(BUILD / "versions" / stack))
+
+
+@nox.session
+@nox.parametrize("backend", list(BACKENDS))
+def backends(session: nox.Session, backend: str) -> None:
+    """Execute every page and doctest on one Keras backend (tensorflow, jax, torch), each in its own cache."""
+    _install(session, BACKENDS[backend])
+    session.env["KERAS_BACKEND"] = backend
+    session.run("python", str(ROOT / "tools" / "execute_everything.py"), str(BUILD / "backends" / backend))
 
 
 @nox.session
 def torch(session: nox.Session) -> None:
     """Check every PyTorch claim, keras_torch.py, and the PyTorch page's code and downloads against real torch."""
-    _install(session, ROOT / "requirements-torch.txt")
+    _install(session, BACKENDS["torch"])
     if not (BUILD / "html" / "index.html").exists():  # the downloads to run come from a build
         _sphinx(session, "html", BUILD / "html")
     # All of test_pytorch.py; of the download and pasted-code tests, the PyTorch page's (they skip elsewhere).

@@ -46,7 +46,8 @@ def shared_code_files() -> list[Path]:
 
 
 def cache_key() -> str:
-    """A short hash of the shared code's contents and of the versions that execute the pages.
+    """A short hash of the shared code's contents, of the versions that execute the pages
+    and of Keras's backend.
 
     MyST-NB's cache keys each page on its own code, not on what that code imports; a cache
     folder per key makes a change to the shared code, or an upgrade, re-execute every page
@@ -56,6 +57,8 @@ def cache_key() -> str:
         key.update(path.name.encode() + path.read_bytes())
     for package in EXECUTING:
         key.update(f"{package}=={metadata.version(package)}".encode())
+    backend = os.environ.get("KERAS_BACKEND", "tensorflow")  # conf.py sets it first
+    key.update(f"{backend}=={metadata.version(backend)}".encode())  # jax and torch are packages too
     key.update(platform.python_version().encode())
     return key.hexdigest()[:12]
 

@@ -1,0 +1,45 @@
+"""Execute every page with its assertions, then every doctest, into one folder with an
+execution cache of its own, and report what passes: `nox -s versions` (one Keras/TensorFlow
+pair) and `nox -s backends` (one Keras backend) run this in their environments.
+
+A failing page is a warning here, not an abort, so that every failure is listed before the
+command fails. Usage: python tools/execute_everything.py OUT_FOLDER
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from noxfile import SPHINX  # noqa: E402 -- the build's flags, as `nox -s docs` passes them
+
+
+def main(out: Path) -> int:
+    results = {}
+    for check, builder in (("pages and their assertions", "html"), ("doctests", "doctest")):
+        command = [
+            sys.executable, *SPHINX[1:], "-b", builder, "-d", str(out / "doctrees" / builder),
+            "-D", "nb_execution_raise_on_error=0", "-D", f"nb_execution_cache_path={out / 'jupyter_cache'}",
+            str(ROOT), str(out / builder),
+        ]  # fmt: skip
+        results[check] = "pass" if subprocess.run(command).returncode == 0 else "FAIL"
+    import keras
+    import tensorflow
+
+    executed_with = (
+        f"Keras {keras.__version__} on its {keras.backend.backend()} backend, TensorFlow {tensorflow.__version__}"
+    )
+    print(f"{executed_with}: " + "; ".join(f"{check}: {result}" for check, result in results.items()))
+    if "FAIL" in results.values():
+        print(f"{executed_with} does not pass; see the failures above", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit("usage: python tools/execute_everything.py OUT_FOLDER")
+    sys.exit(main(Path(sys.argv[1]).resolve()))
