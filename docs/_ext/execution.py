@@ -238,8 +238,24 @@ def _create_execution_cache(app, config) -> None:
             (Path(app.doctreedir) / "environment.pickle").unlink(missing_ok=True)
 
 
+def _take_turns(app, config) -> None:
+    """Two builds into one folder (two terminals, or `serve` and `docs`) take turns: each
+    holds a lock on its output folder from before Sphinx loads its saved environment until
+    the build ends, so that neither reads or replaces files the other is writing."""
+    if os.name != "posix":
+        return
+    import fcntl
+
+    out = Path(app.outdir)  # the lock sits beside it, not in what is published
+    out.parent.mkdir(parents=True, exist_ok=True)
+    app._build_lock = open(out.parent / f".{out.name}.build.lock", "a")  # noqa: SIM115 (closed at the end)
+    fcntl.flock(app._build_lock, fcntl.LOCK_EX)
+    app.connect("build-finished", lambda app, exception: app._build_lock.close(), priority=900)
+
+
 def setup(app):
     _warm_kernels()
+    app.connect("config-inited", _take_turns, priority=100)
     app.connect("config-inited", _create_execution_cache)
     app.connect("env-before-read-docs", _execute_ahead)
     app.connect("doctree-read", _fail_on_logged_warnings)
