@@ -136,10 +136,13 @@ def versions(session: nox.Session, stack: str) -> None:
 @nox.session
 @nox.parametrize("backend", list(BACKENDS))
 def backends(session: nox.Session, backend: str) -> None:
-    """Execute every page and doctest on one Keras backend (tensorflow, jax, torch), each in its own cache."""
+    """Execute every page and doctest on one Keras backend (tensorflow, jax, torch), each in its own cache;
+    check the NumPy reference and the PyTorch conversion against Keras on it."""
     _install(session, BACKENDS[backend])
     session.env["KERAS_BACKEND"] = backend
     session.run("python", str(ROOT / "tools" / "execute_everything.py"), str(BUILD / "backends" / backend))
+    checks = (str(ROOT / "tests" / f"test_{name}.py") for name in ("reference", "pytorch"))  # torch: jax, torch
+    session.run("python", "-m", "pytest", "--quiet", *checks, *session.posargs)
 
 
 @nox.session

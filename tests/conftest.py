@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 from chromium import FLAGS as CHROMIUM_ARGS  # noqa: E402
 from chromium import chromium  # noqa: E402
 
-os.environ["KERAS_BACKEND"] = "tensorflow"
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")  # the site's; `nox -s backends` sets the others
 
 
 def downloadable(page: Path) -> bool:

@@ -92,7 +92,7 @@ def state_dict(module) -> dict:
 def compare(layer, module, kind: str, bidirectional: bool) -> None:
     """Keras's and PyTorch's outputs and every final state agree."""
     x = torch_input(batch_first=True)
-    keras_output, *keras_states = (np.asarray(t) for t in layer(x.numpy()))
+    keras_output, *keras_states = (keras.ops.convert_to_numpy(t) for t in layer(x.numpy()))
     output, states = module(x)
     torch_states = list(states) if kind == "LSTM" else [states]  # [h_n, c_n], or [h_n] for GRU and RNN
     np.testing.assert_allclose(output.detach().numpy(), keras_output, rtol=1e-5, atol=1e-5)
