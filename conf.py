@@ -20,8 +20,8 @@ copyright = "2026, " + author
 # `nox -s backends` sets KERAS_BACKEND to execute every page on JAX and PyTorch too.
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 if os.environ["KERAS_BACKEND"] == "torch":
-    # On PyTorch a shape prints as torch.Size([2, 4]) (the backends page shows it); the
-    # doctests pin the sizes, so there they compare them as the tuple (2, 4).
+    # On PyTorch a shape prints as torch.Size([2, 4]) (README, "Backends"); the doctests
+    # pin the sizes, so there they compare them as the tuple (2, 4).
     import doctest
 
     def _sizes_as_tuples(text: str) -> str:
@@ -104,7 +104,8 @@ templates_path = ["docs/_templates"]
 html_copy_source = False  # the MyST sources are in the repository; don't publish them twice
 # The footer says which Keras, TensorFlow and Keras backend built (and, via the cache key
 # above, executed) the site; Keras reads the backend from KERAS_BACKEND, TensorFlow if unset.
-BACKEND_NAMES = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
+from keras_rnn_returns.show import BACKEND_NAMES  # noqa: E402 (numpy only: Keras stays unimported)
+
 html_context = {
     "keras_version": metadata.version("keras"),
     "tensorflow_version": metadata.version("tensorflow"),

@@ -141,7 +141,7 @@ def backends(session: nox.Session, backend: str) -> None:
     _install(session, BACKENDS[backend])
     session.env["KERAS_BACKEND"] = backend
     session.run("python", str(ROOT / "tools" / "execute_everything.py"), str(BUILD / "backends" / backend))
-    checks = (str(ROOT / "tests" / f"test_{name}.py") for name in ("reference", "pytorch"))  # torch: jax, torch
+    checks = (str(ROOT / "tests" / f"test_{name}.py") for name in ("reference", "pytorch"))  # pytorch: where torch is
     session.run("python", "-m", "pytest", "--quiet", *checks, *session.posargs)
 
 

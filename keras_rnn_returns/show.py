@@ -164,8 +164,9 @@ def keras_at_least(version: str) -> bool:
     return parts(keras.__version__) >= parts(version)
 
 
-#: Keras's backends, as ``keras.backend.backend()`` names them: how readers call each, and its module.
-BACKENDS = {"tensorflow": ("TensorFlow", "tensorflow"), "jax": ("JAX", "jax"), "torch": ("PyTorch", "torch")}
+#: Keras's backends, as ``keras.backend.backend()`` and KERAS_BACKEND name them (each also
+#: the module it imports), and as readers call them.
+BACKEND_NAMES = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
 
 
 def versions() -> str:
@@ -176,7 +177,8 @@ def versions() -> str:
     import keras
     import tensorflow as tf
 
-    name, module = BACKENDS[keras.backend.backend()]
+    module = keras.backend.backend()
+    name = BACKEND_NAMES[module]
     backend = "" if module == "tensorflow" else f"{name} {importlib.import_module(module).__version__}, "
     return (
         f"Executed with Python {platform.python_version()}, Keras {keras.__version__}, {backend}"

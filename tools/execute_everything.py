@@ -8,8 +8,10 @@ command fails. Usage: python tools/execute_everything.py OUT_FOLDER
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,12 +28,8 @@ def main(out: Path) -> int:
             str(ROOT), str(out / builder),
         ]  # fmt: skip
         results[check] = "pass" if subprocess.run(command).returncode == 0 else "FAIL"
-    import keras
-    import tensorflow
-
-    executed_with = (
-        f"Keras {keras.__version__} on its {keras.backend.backend()} backend, TensorFlow {tensorflow.__version__}"
-    )
+    backend = os.environ.get("KERAS_BACKEND", "tensorflow")  # what conf.py, and so the build, used
+    executed_with = f"Keras {version('keras')} on its {backend} backend, TensorFlow {version('tensorflow')}"
     print(f"{executed_with}: " + "; ".join(f"{check}: {result}" for check, result in results.items()))
     if "FAIL" in results.values():
         print(f"{executed_with} does not pass; see the failures above", file=sys.stderr)

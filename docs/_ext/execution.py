@@ -141,10 +141,11 @@ def _execute_ahead(app, env, docnames: list[str]) -> None:
 
 
 def _cache(cache, bundle) -> None:
-    """Cache an executed page, unless another build in the same folder has cached it since
-    (replacing a record deletes it, under the other build's reader); files without a
-    record, left by an interrupted build, are replaced. Builds take turns (a file lock,
-    where there is fcntl) so that two never write the same page's files at once."""
+    """Cache an executed page, unless another build sharing the cache (the html and the
+    doctest builds, whose output folders differ, so :func:`_take_turns` does not order
+    them) has cached it since: replacing a record deletes it under the other build's
+    reader. Files without a record, left by an interrupted build, are replaced. Writers
+    take turns (a file lock, where there is fcntl)."""
     import contextlib
 
     lock = contextlib.nullcontext()
