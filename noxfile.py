@@ -61,10 +61,11 @@ BACKENDS = {"tensorflow": REQUIREMENTS, "jax": ROOT / "requirements-jax.txt", "t
 
 
 def _install(session: nox.Session, requirements: Path = REQUIREMENTS) -> None:
-    """The pinned requirements, then the pages' shared code (pyproject.toml), editable so
-    that an edit shows without reinstalling; --no-deps: requirements.txt is the one source."""
-    session.install("-r", str(requirements))
-    session.install("--no-deps", "--editable", str(ROOT))
+    """The pins, from a wheel folder all sessions share: CI has no pip cache, and TensorFlow re-downloads failed it."""
+    wheels, pins = str(ROOT / ".nox" / "_wheels"), str(requirements)
+    session.run_install("python", "-m", "pip", "download", "-q", "--resume-retries", "20", "-d", wheels, "-r", pins)
+    session.install("--no-index", "--find-links", wheels, "-r", pins)
+    session.install("--no-deps", "--editable", str(ROOT))  # the shared code; editable: edits show without reinstalling
 
 
 def _sphinx(session: nox.Session, builder: str, out: Path, *args: str, doctrees: Path = BUILD / "doctrees") -> None:
