@@ -75,7 +75,7 @@ nb_execution_raise_on_error = True
 nb_execution_show_tb = True
 # Pages run in seconds; a page that needs longer raises it in its own front matter.
 nb_execution_timeout = 60
-# A cache folder per version of the shared code (keras_rnn_returns, numpy_rnn, keras_torch)
+# A cache folder per version of the shared code (keras_rnn_returns and the reader modules)
 # and of the packages that execute it: the cache keys each page on its own code only.
 nb_execution_cache_path = str(ROOT / "_build" / ".jupyter_cache" / cache_key())
 # Error outputs (cells tagged raises-exception) are plain text: Keras's messages list
@@ -113,7 +113,11 @@ html_context = {
 }
 # The modules readers download, each with the page that shows its source: a page whose code
 # imports one offers it beside its own download (docs/_ext/site_extras.py).
-reader_modules = {"numpy_rnn": "examples/numpy-reference", "keras_torch": "examples/keras-lstm-in-pytorch"}
+reader_modules = {
+    "numpy_rnn": "examples/numpy-reference",
+    "keras_torch": "examples/keras-lstm-in-pytorch",
+    "backend_returns": "examples/lstm-on-each-backend",
+}
 assert set(reader_modules) == set(READER_MODULES), "every module pyproject.toml installs for readers has a page"
 # Code blocks: copy the code after `>>> ` / `... ` prompts and leave the printed output out.
 copybutton_prompt_text = r">>> |\.\.\. "

@@ -13,6 +13,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 REQUIREMENTS = ROOT / "requirements.txt"
+INSTALLED = ROOT / "requirements-backends.txt"  # the pins, plus JAX and PyTorch (why: in the file)
 BUILD = ROOT / "_build"
 
 
@@ -56,13 +57,13 @@ nox.options.sessions = ["tests"]  # plain `nox` runs every check
 SPHINX = ("python", "-m", "sphinx", "-nW", "--keep-going", "-j", "auto", "-T")
 #: The Keras 3 / TensorFlow pairs `versions` proves: the oldest every page passes on, and the pins.
 SUPPORTED = {"oldest": ("keras==3.3.3", "tensorflow==2.16.2", "tf-keras==2.16.0"), "pinned": ()}
-#: Keras's backends `backends` executes every page on, each with its requirements.
-BACKENDS = {"tensorflow": REQUIREMENTS, "jax": ROOT / "requirements-jax.txt", "torch": ROOT / "requirements-torch.txt"}
+#: Keras's backends `backends` executes every page on.
+BACKENDS = ("tensorflow", "jax", "torch")
 
 
-def _install(session: nox.Session, requirements: Path = REQUIREMENTS) -> None:
+def _install(session: nox.Session) -> None:
     """The pins, from a wheel folder all sessions share: CI has no pip cache, and TensorFlow re-downloads failed it."""
-    wheels, pins = str(ROOT / ".nox" / "_wheels"), str(requirements)
+    wheels, pins = str(ROOT / ".nox" / "_wheels"), str(INSTALLED)
     session.run_install("python", "-m", "pip", "download", "-q", "--resume-retries", "20", "-d", wheels, "-r", pins)
     session.install("--no-index", "--find-links", wheels, "-r", pins)
     session.install("--no-deps", "--editable", str(ROOT))  # the shared code; editable: edits show without reinstalling
@@ -111,8 +112,8 @@ def _doctest(session: nox.Session, *args: str) -> None:  # the pages' doctest bl
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Every check: build, doctests, pytest tests/ (arguments go to pytest), then torch, versions, backends, lint."""
-    later = ("torch", *(f"versions(stack={s!r})" for s in SUPPORTED), *(f"backends(backend={b!r})" for b in BACKENDS))
+    """Every check: build, doctests, pytest tests/ (arguments go to pytest), then versions, backends, lint."""
+    later = (*(f"versions(stack={s!r})" for s in SUPPORTED), *(f"backends(backend={b!r})" for b in BACKENDS))
     for name in (*later, "lint"):
         session.notify(name, posargs=[])  # each in its own environment, after this one
     _install(session)
@@ -139,22 +140,11 @@ def versions(session: nox.Session, stack: str) -> None:
 def backends(session: nox.Session, backend: str) -> None:
     """Execute every page and doctest on one Keras backend (tensorflow, jax, torch), each in its own cache;
     check the NumPy reference and the PyTorch conversion against Keras on it."""
-    _install(session, BACKENDS[backend])
+    _install(session)
     session.env["KERAS_BACKEND"] = backend
     session.run("python", str(ROOT / "tools" / "execute_everything.py"), str(BUILD / "backends" / backend))
-    checks = (str(ROOT / "tests" / f"test_{name}.py") for name in ("reference", "pytorch"))  # pytorch: where torch is
+    checks = (str(ROOT / "tests" / f"test_{name}.py") for name in ("reference", "pytorch"))
     session.run("python", "-m", "pytest", "--quiet", *checks, *session.posargs)
-
-
-@nox.session
-def torch(session: nox.Session) -> None:
-    """Check every PyTorch claim, keras_torch.py, and the PyTorch page's code and downloads against real torch."""
-    _install(session, BACKENDS["torch"])
-    if not (BUILD / "html" / "index.html").exists():  # the downloads to run come from a build
-        _sphinx(session, "html", BUILD / "html")
-    # All of test_pytorch.py; of the download and pasted-code tests, the PyTorch page's (they skip elsewhere).
-    tests = (str(ROOT / "tests" / f"test_{name}.py") for name in ("pytorch", "downloads", "reader_code"))
-    session.run("python", "-m", "pytest", *tests, "-k", "pytorch", *session.posargs)
 
 
 @nox.session

@@ -8,7 +8,7 @@
 - :mod:`keras_rnn_returns.pytorch`: what PyTorch returns, as the PyTorch page states it.
 
 The pages import these only in cells hidden from readers. The code readers do run, the
-NumPy reference and the Keras <-> PyTorch conversion, lives in ``reference/`` and installs
-as the top-level modules ``numpy_rnn`` and ``keras_torch``: the names they have as files
-downloaded from the site (pyproject.toml).
+NumPy reference, the Keras <-> PyTorch conversion and the run on one backend, lives in
+``reference/`` and installs as the top-level modules ``numpy_rnn``, ``keras_torch`` and
+``backend_returns``: the names they have as files downloaded from the site (pyproject.toml).
 """

@@ -42,7 +42,7 @@ TORCH_SHAPES = (
 )
 
 #: Where each final hidden state sits, for ``batch_first=True`` modules: (module, state, equals).
-#: Checked against torch by ``nox -s torch``.
+#: Checked against torch by tests/test_pytorch.py.
 FINAL_STATES = (
     ("nn.LSTM(features, units, batch_first=True)", "h_n[0]", "output[:, -1, :]"),
     ("nn.LSTM(features, units, batch_first=True, num_layers=3)", "h_n[-1]", "output[:, -1, :]"),

@@ -13,13 +13,10 @@ from pathlib import Path
 import nbformat
 import pytest
 from conftest import NOTEBOOK_PAGES, ROOT, download_links, downloadable, notebook_id
+from execution import READER_MODULES
 
 PAGES = [page for page in NOTEBOOK_PAGES if downloadable(page)]
 pytestmark = pytest.mark.slow
-
-
-def needs_torch(notebook: nbformat.NotebookNode) -> bool:
-    return "torch==" in notebook.cells[0].source  # the first cell says what the download needs
 
 
 def reader_folder(built_site: Path, page: Path, folder: Path) -> Path:
@@ -57,8 +54,6 @@ def test_notebook_download_runs_in_an_empty_folder_and_prints_what_the_page_show
 
     folder = reader_folder(built_site, page, tmp_path)
     downloaded = nbformat.read(folder / f"{page.stem}.ipynb", as_version=4)
-    if needs_torch(downloaded):
-        pytest.importorskip("torch", reason="this download needs torch: `nox -s torch` runs it")
     executed = nbformat.from_dict(downloaded)
 
     # The kernel named in the notebook, as Jupyter finds it for a reader: this Python's ipykernel.
@@ -72,9 +67,6 @@ def test_notebook_download_runs_in_an_empty_folder_and_prints_what_the_page_show
 @pytest.mark.parametrize("page", PAGES, ids=notebook_id)
 def test_script_download_runs_with_python_in_an_empty_folder(built_site: Path, page: Path, tmp_path: Path) -> None:
     folder = reader_folder(built_site, page, tmp_path)
-    if needs_torch(nbformat.read(folder / f"{page.stem}.ipynb", as_version=4)):
-        pytest.importorskip("torch", reason="this download needs torch: `nox -s torch` runs it")
-
     result = subprocess.run(
         [sys.executable, f"{page.stem}.py"], cwd=folder, capture_output=True, text=True, timeout=600
     )
@@ -91,8 +83,10 @@ def test_each_download_says_what_it_needs(built_site: Path) -> None:
         header = notebook.cells[0].source
         assert "pip install" in header and "keras==" in header, f"{page.name}: {header}"
         code = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "code")
-        assert ("import torch" in code) == ("torch==" in header), f"{page.name} needs torch and must say so"
-        for module in re.findall(r"^from (numpy_rnn|keras_torch) import", code, re.M):
+        needs_torch = "import torch" in code or "KERAS_BACKEND" in code  # torch, or every backend
+        assert needs_torch == ("torch==" in header), f"{page.name} needs torch and must say so"
+        assert ("KERAS_BACKEND" in code) == ("jax==" in header), f"{page.name} needs jax and must say so"
+        for module in re.findall(rf"^(?:from|import) ({'|'.join(READER_MODULES)})\b", code, re.M):
             assert f"{module}.py" in header, f"{page.name} does not say it needs {module}.py beside it"
         script = (folder / f"{page.stem}.py").read_text()
         assert header.splitlines()[0] in script.split("\n# %%", 2)[1], f"{page.name}.py lacks the header"

@@ -1,22 +1,19 @@
 """Every PyTorch claim on the site, and keras_torch.py, checked against real torch.
 
-The site builds without PyTorch (from PyPI it is a multi-GB CUDA build on Linux), so
-these tests skip in `nox -s tests`' own environment and run in `nox -s torch`, which
-`nox -s tests` runs after it, with the CPU build pinned in requirements-torch.txt. That
-session also runs the PyTorch page's downloads and its code as pasted
-(tests/test_downloads.py, tests/test_reader_code.py).
+Every nox session installs PyTorch's CPU build (requirements-backends.txt); `nox -s backends`
+runs these again on each Keras backend. The PyTorch page's downloads and its code as pasted
+are run by tests/test_downloads.py and tests/test_reader_code.py.
 """
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 import pytest
+import torch
 from keras_torch import from_torch, to_torch
 
 from keras_rnn_returns.pytorch import FINAL_STATES, TORCH_SHAPES
-
-torch = pytest.importorskip("torch", reason="PyTorch claims are checked by `nox -s torch`")
-keras = pytest.importorskip("keras")
 
 BATCH, TIMESTEPS, FEATURES, UNITS, LAYERS = 5, 7, 3, 4, 3
 SIZES = {"batch": BATCH, "timesteps": TIMESTEPS, "units": UNITS, "2·units": 2 * UNITS}

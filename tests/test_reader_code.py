@@ -83,15 +83,9 @@ def run_as_pasted(
     )
 
 
-def needs_torch(notebook: nbformat.NotebookNode) -> bool:
-    return "torch" in imported_modules(reader_code(notebook))
-
-
 @pytest.mark.parametrize("page", NOTEBOOK_PAGES, ids=notebook_id)
 def test_visible_code_pasted_in_order_runs_in_an_empty_folder(page: Path, tmp_path: Path) -> None:
     notebook = source_notebook(page)
-    if needs_torch(notebook):
-        pytest.importorskip("torch", reason="this page's code needs torch: `nox -s torch` runs it")
     offered = sorted(set(READER_MODULES) & imported_modules(reader_code(notebook)))
 
     result = run_as_pasted(notebook, page.relative_to(ROOT).as_posix(), tmp_path, offered)
@@ -101,12 +95,12 @@ def test_visible_code_pasted_in_order_runs_in_an_empty_folder(page: Path, tmp_pa
 
 def disallowed_imports(notebook: nbformat.NotebookNode, offered: set[str]) -> set[str]:
     """What the reader's code imports beyond the standard library, the site's pinned
-    requirements (requirements.txt, and requirements-torch.txt for PyTorch) and ``offered``."""
+    requirements (requirements-backends.txt: requirements.txt, JAX and PyTorch) and ``offered``."""
     from importlib import metadata
 
     pinned = {
-        line.split("==")[0].strip().lower().replace("_", "-")
-        for name in ("requirements.txt", "requirements-torch.txt")
+        line.split("==")[0].split("[")[0].strip().lower().replace("_", "-")
+        for name in ("requirements.txt", "requirements-backends.txt")
         for line in (ROOT / name).read_text().splitlines()
         if "==" in line and not line.lstrip().startswith("#")
     }
@@ -115,7 +109,7 @@ def disallowed_imports(notebook: nbformat.NotebookNode, offered: set[str]) -> se
     def allowed(module: str) -> bool:
         if module in sys.stdlib_module_names or module in offered:
             return True
-        names = distributions.get(module, [module])  # torch is pinned, not installed here
+        names = distributions.get(module, [module])
         return any(name.lower().replace("_", "-") in pinned for name in names) and module not in PROJECT_MODULES
 
     return {module for module in imported_modules(reader_code(notebook)) if not allowed(module)}

@@ -58,7 +58,7 @@ def test_every_notebook_page_links_its_ipynb_and_py_which_parse(built_site: Path
         for cell in source_notebook(ROOT / f"{notebook}.md").cells
         if cell.cell_type == "code" and not {"remove-cell", "remove-input"} & set(cell.metadata.get("tags", []))
     )
-    offered = {f"{module}.py" for module in READER_MODULES if f"from {module} import" in visible}
+    offered = {f"{module}.py" for module in READER_MODULES if re.search(rf"^(from|import) {module}\b", visible, re.M)}
     assert links == {f"{notebook.name}.ipynb", f"{notebook.name}.py"} | offered, f"{page.name} links {links}"
     downloaded = nbformat.read(page.with_suffix(".ipynb"), as_version=4)
     nbformat.validate(downloaded)

@@ -20,7 +20,7 @@ from pathlib import Path
 from sphinx.errors import ConfigError
 
 #: The modules readers download, as pyproject.toml installs them (its py-modules).
-READER_MODULES = ("numpy_rnn", "keras_torch")
+READER_MODULES = ("numpy_rnn", "keras_torch", "backend_returns")
 #: The installed code the pages import: the package, and the modules readers download.
 SHARED_CODE = ("keras_rnn_returns", *READER_MODULES)
 #: The packages whose versions decide what a page prints.

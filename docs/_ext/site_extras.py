@@ -32,6 +32,11 @@ from myst_nb.core.read import read_myst_markdown_notebook
 from sphinx.errors import ExtensionError
 from sphinx.util import logging
 
+from keras_rnn_returns.show import BACKEND_NAMES
+
+#: What every nox session installs: requirements.txt, plus JAX and PyTorch.
+INSTALLED = "requirements-backends.txt"
+
 logger = logging.getLogger(__name__)
 
 #: Tags of code cells readers do not see: presentation and build checks, never their code.
@@ -135,23 +140,26 @@ _version = cache(metadata.version)  # reading a distribution's metadata is slow:
 
 
 def _requirements(app, docname: str) -> list[str]:
-    """``name==version`` for each package the page's reader code needs: what it imports,
-    and the Keras backend that executed it, at the versions that built the page (torch,
-    which the build never installs, at requirements-torch.txt's pin)."""
+    """``name==version`` for each package the page's reader code needs: what it and the
+    modules it offers import, and the Keras backend that executed it (all three when the
+    code sets ``KERAS_BACKEND``), at the versions that built the page, without a local
+    label (PyPI has ``torch==2.13.0``, not the ``+cpu`` build on our machines)."""
     distributions = _distributions()
-    imported = _imports_of(str(app.env.doc2path(docname))) - set(app.config.reader_modules)
+    path = str(app.env.doc2path(docname))
+    offered = [_module_file(name).read_text(encoding="utf-8") for name in offered_modules(app, docname)]
+    imported = (_imports_of(path) | imported_modules(offered)) - set(app.config.reader_modules)
     names = {dist for module in imported for dist in distributions.get(module, [])}
     if "keras" in names:
         names.add(os.environ.get("KERAS_BACKEND", "tensorflow"))
+        if "KERAS_BACKEND" in "\n".join(reader_code(_source_notebook(path))):  # it runs Keras on each backend
+            names |= set(BACKEND_NAMES)
     names |= imported - set(distributions) - set(_stdlib())  # imported but not installed here
     pins = []
     for name in sorted(names, key=str.lower):
         try:
-            pins.append(f"{name}=={_version(name)}")
+            pins.append(f"{name}=={_version(name).split('+')[0]}")
         except metadata.PackageNotFoundError:
-            pinned = re.search(
-                rf"^{re.escape(name)}==\S+", Path(app.srcdir, "requirements-torch.txt").read_text(), re.M
-            )
+            pinned = re.search(rf"^{re.escape(name)}(\[\w+\])?==\S+", Path(app.srcdir, INSTALLED).read_text(), re.M)
             if not pinned:
                 raise ExtensionError(f"{docname} imports {name}, which no requirements file pins") from None
             pins.append(pinned.group(0))
