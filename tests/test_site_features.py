@@ -53,7 +53,7 @@ def test_every_notebook_page_links_its_ipynb_and_py_which_parse(built_site: Path
     links = set(download_links(page))
     # Its own code, and the reference modules its code imports (site_extras.offered_modules).
     # Hidden cells (the page's own checks) may import them too; readers never see those.
-    visible = "".join(
+    visible = "\n".join(
         cell.source
         for cell in source_notebook(ROOT / f"{notebook}.md").cells
         if cell.cell_type == "code" and not {"remove-cell", "remove-input"} & set(cell.metadata.get("tags", []))
