@@ -23,8 +23,8 @@ from sphinx.errors import ConfigError
 READER_MODULES = ("numpy_rnn", "keras_torch", "backend_returns")
 #: The installed code the pages import: the package, and the modules readers download.
 SHARED_CODE = ("keras_rnn_returns", *READER_MODULES)
-#: The packages whose versions decide what a page prints.
-EXECUTING = ("keras", "tensorflow", "numpy", "tf-keras")
+#: The packages whose versions decide what a page prints (JAX and PyTorch: the backends page runs all three).
+EXECUTING = ("keras", "tensorflow", "numpy", "tf-keras", "jax", "torch")
 
 
 def shared_code_files() -> list[Path]:
@@ -36,7 +36,7 @@ def shared_code_files() -> list[Path]:
         if spec is None:
             raise ConfigError(
                 f"{name} is not installed, and the pages import it. Build with `nox -s docs` (it installs "
-                "requirements.txt and this project), or run `pip install -r requirements.txt -e .` first."
+                "requirements-backends.txt and this project), or run `pip install -r requirements-backends.txt -e .`."
             )
         if spec.submodule_search_locations:  # the package: every module in it
             files += sorted(Path(spec.origin).parent.glob("*.py"))
@@ -56,9 +56,14 @@ def cache_key() -> str:
     for path in shared_code_files():
         key.update(path.name.encode() + path.read_bytes())
     for package in EXECUTING:
-        key.update(f"{package}=={metadata.version(package)}".encode())
-    backend = os.environ.get("KERAS_BACKEND", "tensorflow")  # conf.py sets it first
-    key.update(f"{backend}=={metadata.version(backend)}".encode())  # jax and torch are packages too
+        try:
+            key.update(f"{package}=={metadata.version(package)}".encode())
+        except metadata.PackageNotFoundError:
+            raise ConfigError(
+                f"{package} is not installed, and the pages need it. Build with `nox -s docs` (it installs "
+                "requirements-backends.txt and this project), or run `pip install -r requirements-backends.txt -e .`."
+            ) from None
+    key.update(os.environ.get("KERAS_BACKEND", "tensorflow").encode())  # conf.py sets it first
     key.update(platform.python_version().encode())
     return key.hexdigest()[:12]
 
