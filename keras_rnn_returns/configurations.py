@@ -4,20 +4,24 @@
 ``Bidirectional(LSTM(4, return_sequences=True, return_state=True))``, each with the page
 that explains it.
 
-:data:`CONFIGURATIONS` are all 72: 3 layers (LSTM, GRU, SimpleRNN) x 6 wrappers (none, or
-Bidirectional with merge_mode concat, sum, mul, ave, None) x return_sequences x
-return_state. :func:`table` executes each with sizes that differ pairwise (so every
-dimension maps back to its symbol) and returns the data behind the site's complete table
-and ``shapes.json``, which the table page hands to the build (docs/_ext/site_extras.py).
+:data:`CONFIGURATIONS` are all 72 of the recurrent layers: 3 layers (LSTM, GRU, SimpleRNN)
+x 6 wrappers (none, or Bidirectional with merge_mode concat, sum, mul, ave, None) x
+return_sequences x return_state; then 24 of the convolutional ones: ConvLSTM1D, 2D and 3D
+x (none, or Bidirectional with its default merge_mode) x the two flags. :func:`table`
+executes each with sizes that differ pairwise (so every dimension maps back to its symbol)
+and returns the data behind the site's complete table and ``shapes.json``, which the table
+page hands to the build (docs/_ext/site_extras.py).
 
 >>> CASES[4].call()
 'Bidirectional(LSTM(4, return_sequences=True, return_state=True))'
 >>> len(CONFIGURATIONS)
-72
->>> CONFIGURATIONS[-1].call()
+96
+>>> CONFIGURATIONS[71].call()
 'Bidirectional(SimpleRNN(units, return_sequences=True, return_state=True), merge_mode=None)'
->>> CONFIGURATIONS[-1].names()
+>>> CONFIGURATIONS[71].names()
 ['forward output', 'backward output', 'forward hidden state h', 'backward hidden state h']
+>>> CONFIGURATIONS[-1].call()
+"Bidirectional(ConvLSTM3D(filters, 3, padding='same', return_sequences=True, return_state=True))"
 """
 
 from __future__ import annotations
@@ -77,17 +81,23 @@ CASES = (
 )
 
 
-#: Sizes that differ pairwise, and from 2·units, so each executed dimension names itself.
-DIMS = {"batch": 2, "timesteps": 5, "features": 3, "units": 4}
+#: Sizes that differ pairwise, and from 2·units and 2·filters, so each executed dimension
+#: names itself. A ConvLSTM's input has spatial sizes (rows, cols, depth) before its
+#: features (channels), and filters where the others have units.
+DIMS = {"batch": 2, "timesteps": 5, "features": 3, "units": 4, "rows": 6, "cols": 7, "depth": 9, "filters": 10}
 LAYERS = ("LSTM", "GRU", "SimpleRNN")
+#: The convolutional LSTMs, and the spatial sizes of their input, in order.
+SPATIAL = {"ConvLSTM1D": ("rows",), "ConvLSTM2D": ("rows", "cols"), "ConvLSTM3D": ("rows", "cols", "depth")}
 MERGE_MODES = ("concat", "sum", "mul", "ave", None)
 STATES = {"LSTM": ("hidden state h", "cell state c"), "GRU": ("hidden state h",), "SimpleRNN": ("hidden state h",)}
+STATES |= {layer: STATES["LSTM"] for layer in SPATIAL}
 #: The page that explains each part of the answer.
 PAGES = {
     "plain": "examples/lstm-return-sequences-and-state",
     "states": "examples/gru-and-simplernn-states",
     "bidirectional": "examples/bidirectional-lstm-states",
     "merge": "examples/bidirectional-merge-modes",
+    "convolutional": "examples/convlstm-return-state",
 }
 
 
@@ -100,9 +110,10 @@ class Configuration:
     return_state: bool
 
     def call(self) -> str:
-        """The call as a reader writes it, with ``units`` for the size."""
+        """The call as a reader writes it, with ``units`` (``filters``) for the size."""
         flags = [f"{f}=True" for f in ("return_sequences", "return_state") if getattr(self, f)]
-        inner = f"{self.layer}({', '.join(['units', *flags])})"
+        size = ["filters", "3", "padding='same'"] if self.layer in SPATIAL else ["units"]
+        inner = f"{self.layer}({', '.join([*size, *flags])})"
         if not self.bidirectional:
             return inner
         return (
@@ -120,19 +131,27 @@ class Configuration:
         return [*outputs, *(f"forward {s}" for s in states), *(f"backward {s}" for s in states)]
 
     def page(self) -> str:
+        if self.layer in SPATIAL:
+            return PAGES["convolutional"]
         if not self.bidirectional:
             return PAGES["plain"] if self.layer == "LSTM" else PAGES["states"]
         if self.merge_mode == "concat" and self.layer == "LSTM":
             return PAGES["bidirectional"]
         return PAGES["merge"] if self.layer == "LSTM" else PAGES["states"]
 
-    def build(self, units: int):
-        """A new Keras layer for this configuration."""
+    def input_sizes(self) -> tuple[str, ...]:
+        """The names of the input's sizes, in order."""
+        return ("batch", "timesteps", *SPATIAL.get(self.layer, ()), "features")
+
+    def build(self, dims: dict[str, int]):
+        """A new Keras layer for this configuration, of ``dims``' units (or filters)."""
         import keras
 
-        layer = getattr(keras.layers, self.layer)(
-            units, return_sequences=self.return_sequences, return_state=self.return_state
-        )
+        flags = {"return_sequences": self.return_sequences, "return_state": self.return_state}
+        if self.layer in SPATIAL:
+            layer = getattr(keras.layers, self.layer)(dims["filters"], 3, padding="same", **flags)
+        else:
+            layer = getattr(keras.layers, self.layer)(dims["units"], **flags)
         if self.bidirectional:
             return keras.layers.Bidirectional(layer, merge_mode=self.merge_mode)
         return layer
@@ -140,9 +159,8 @@ class Configuration:
 
 CONFIGURATIONS = tuple(
     Configuration(layer, wrapper is not False, wrapper or None, sequences, state)
-    for layer, wrapper, sequences, state in itertools.product(
-        LAYERS, (False, *MERGE_MODES), (False, True), (False, True)
-    )
+    for layers, wrappers in ((LAYERS, (False, *MERGE_MODES)), (tuple(SPATIAL), (False, "concat")))
+    for layer, wrapper, sequences, state in itertools.product(layers, wrappers, (False, True), (False, True))
 )
 
 
@@ -151,10 +169,10 @@ def table(dims: dict[str, int] = DIMS) -> dict:
     import keras
     import numpy as np
 
-    x = np.zeros((dims["batch"], dims["timesteps"], dims["features"]), dtype="float32")
     rows = []
     for config in CONFIGURATIONS:
-        returned = config.build(dims["units"])(x)
+        x = np.zeros([dims[size] for size in config.input_sizes()], dtype="float32")
+        returned = config.build(dims)(x)
         returned = list(returned) if isinstance(returned, (list, tuple)) else [returned]
         names = config.names()
         if len(returned) != len(names):

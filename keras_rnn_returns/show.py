@@ -21,7 +21,8 @@ def symbolic(shape: tuple[int, ...], **dims: int) -> str:
     """Write an executed ``shape`` in the names of the sizes that produced it.
 
     ``dims`` maps names (``batch``, ``timesteps``, ``units``, ...) to sizes; ``units``
-    also stands for ``2·units``, the width of a concatenated Bidirectional output.
+    (and ``filters``) also stands for ``2·units``, the width of a concatenated
+    Bidirectional output.
 
     >>> symbolic((1, 4), batch=1, timesteps=3, units=4)
     '(batch, units)'
@@ -35,8 +36,9 @@ def symbolic(shape: tuple[int, ...], **dims: int) -> str:
     ValueError: no size in {'batch': 1, 'units': 4} is 5 (shape (1, 5))
     """
     names = dict(dims)
-    if "units" in dims:
-        names["2·units"] = 2 * dims["units"]
+    for size in ("units", "filters"):  # a Bidirectional output concatenates two
+        if size in dims:
+            names[f"2·{size}"] = 2 * dims[size]
     if len(set(names.values())) != len(names):
         raise ValueError(f"sizes must differ to be told apart, got {dims}")
     by_size = {size: name for name, size in names.items()}

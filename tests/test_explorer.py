@@ -24,13 +24,23 @@ LAYERS = ("LSTM", "GRU", "SimpleRNN")
 # The wrapper <select>'s options: no wrapper, or Bidirectional with each merge_mode.
 WRAPPERS = {"none": (False, None), "concat": (True, "concat"), "sum": (True, "sum"), "mul": (True, "mul")}
 WRAPPERS |= {"ave": (True, "ave"), "None": (True, None)}
+# The convolutional LSTMs' spatial sizes; the build executes them without a wrapper and in
+# Bidirectional with its default merge_mode.
+SPATIAL = {"ConvLSTM1D": ["rows"], "ConvLSTM2D": ["rows", "cols"], "ConvLSTM3D": ["rows", "cols", "depth"]}
 CONFIGURATIONS = [
     (layer, wrapper, sequences, state)
-    for layer in LAYERS
-    for wrapper in WRAPPERS
+    for layers, wrappers in ((LAYERS, WRAPPERS), (SPATIAL, ("none", "concat")))
+    for layer in layers
+    for wrapper in wrappers
     for sequences in (False, True)
     for state in (False, True)
 ]
+
+
+def sizes_of(layer: str) -> list[str]:
+    """The sizes the explorer asks for, for ``layer``: its input's, then units (filters)."""
+    spatial = SPATIAL.get(layer, [])
+    return ["batch", "timesteps", *spatial, "features", "filters" if spatial else "units"]
 
 
 def _configuration_id(configuration: tuple) -> str:
@@ -64,9 +74,10 @@ def expected_returned(shapes: dict, row: dict, sizes: dict[str, int]) -> list[li
     """[name, shape for `sizes`, shape in symbols] for each tensor a row returns, in order,
     by reading each executed integer back as the symbol whose size it is."""
     dims = shapes["dims"]
-    symbol_of = {size: name for name, size in dims.items()} | {2 * dims["units"]: "2·units"}
-    assert len(symbol_of) == len(dims) + 1, f"shapes.json's dims are not pairwise distinct: {dims}"
-    value_of = dict(sizes) | {"2·units": 2 * sizes["units"]}
+    symbol_of = {size: name for name, size in dims.items()} | {2 * dims[n]: f"2·{n}" for n in ("units", "filters")}
+    assert len(symbol_of) == len(dims) + 2, f"shapes.json's dims are not pairwise distinct: {dims}"
+    width = "filters" if row["layer"] in SPATIAL else "units"
+    value_of = dict(sizes) | {f"2·{width}": 2 * sizes[width]}
     returned = []
     for output in row["outputs"]:
         symbols = [symbol_of[size] for size in output["shape"]]
@@ -76,10 +87,12 @@ def expected_returned(shapes: dict, row: dict, sizes: dict[str, int]) -> list[li
     return returned
 
 
-def expected_layer_call(row: dict, units: int) -> str:
-    """The row's executed call as a reader writes it: keras.layers.*, their units."""
-    call = re.sub(r"\bunits\b", str(units), row["call"], count=1)
-    return re.sub(r"\b(Bidirectional|LSTM|GRU|SimpleRNN)\(", r"keras.layers.\1(", call).replace("'", '"')
+def expected_layer_call(row: dict, sizes: dict[str, int]) -> str:
+    """The row's executed call as a reader writes it: keras.layers.*, their units (filters)."""
+    call = row["call"]
+    for size in ("units", "filters"):
+        call = re.sub(rf"\b{size}\b", str(sizes.get(size)), call, count=1)
+    return re.sub(r"\b(Bidirectional|LSTM|GRU|SimpleRNN|ConvLSTM[123]D)\(", r"keras.layers.\1(", call).replace("'", '"')
 
 
 # --- Fixtures ------------------------------------------------------------------------------
@@ -189,9 +202,10 @@ def fresh_explorer(browser, site_url: str) -> Iterator[Explorer]:
 # Besides the build's own sizes (shapes.json's dims): other pairwise-distinct sizes, all
 # sizes equal (so no size tells its symbol), and the smallest and largest a reader may type.
 OTHER_SIZES = [
-    {"batch": 7, "timesteps": 11, "features": 13, "units": 32},
-    {"batch": 3, "timesteps": 3, "features": 3, "units": 3},
-    {"batch": 1, "timesteps": 1000000, "features": 1, "units": 1000000},
+    {"batch": 7, "timesteps": 11, "features": 13, "units": 32, "rows": 17, "cols": 19, "depth": 23, "filters": 29},
+    dict.fromkeys(["batch", "timesteps", "features", "units", "rows", "cols", "depth", "filters"], 3),
+    {"batch": 1, "timesteps": 1000000, "features": 1, "units": 1000000, "rows": 1, "cols": 1000000, "depth": 1}
+    | {"filters": 1000000},
 ]
 
 
@@ -208,19 +222,23 @@ def unpacked_names(code: str) -> list[str]:
 def test_explorer_shows_what_every_configuration_returns_for_the_readers_sizes(
     explorer: Explorer, shapes: dict, configuration: tuple
 ) -> None:
-    assert len(shapes["rows"]) == len(CONFIGURATIONS) == 72
+    assert len(shapes["rows"]) == len(CONFIGURATIONS) == 96
     row = find_row(shapes, configuration)
     others = OTHER_SIZES[CONFIGURATIONS.index(configuration) % len(OTHER_SIZES)]
-    for sizes in (dict(shapes["dims"]), others):
+    asked = sizes_of(row["layer"])  # the fields the explorer shows for this layer
+    for every in (dict(shapes["dims"]), others):
+        sizes = {name: every[name] for name in asked}
         explorer.choose(row, sizes)
+        shown = [name for name in every if explorer.field(name).is_visible()]
+        assert sorted(shown) == sorted(asked), (row["layer"], shown)
 
         expected = expected_returned(shapes, row, sizes)
         assert explorer.returned() == expected, (row["call"], sizes)
         # The call, as Python a reader can paste: their sizes, and one name per returned tensor.
         code = explorer.call()
         tree = ast.parse(code)
-        assert f"layer = {expected_layer_call(row, sizes['units'])}" in ast.unparse(tree).replace("'", '"'), code
-        assert f"keras.ops.zeros(({sizes['batch']}, {sizes['timesteps']}, {sizes['features']}))" in code
+        assert f"layer = {expected_layer_call(row, sizes)}" in ast.unparse(tree).replace("'", '"'), code
+        assert f"keras.ops.zeros(({', '.join(str(sizes[name]) for name in asked[:-1])}))" in code
         assert len(unpacked_names(code)) == len(expected), code
         link = explorer.page.locator("#se-page-link")
         assert link.get_attribute("href") == f"../{row['page']}.html"
@@ -251,6 +269,20 @@ def test_explorer_names_the_returned_tensors_in_the_shown_code(explorer: Explore
         "backward hidden state h",
         "backward cell state c",
     ]
+
+
+def test_a_convolutional_layer_offers_only_the_wrappers_the_build_executed(explorer: Explorer, shapes: dict) -> None:
+    page = explorer.page
+    explorer.choose(find_row(shapes, ("LSTM", "sum", False, False)), {"units": 4})
+    page.get_by_label("layer", exact=True).select_option("ConvLSTM2D")  # merge_mode="sum" still chosen
+
+    assert not explorer.result_shown()
+    assert 'merge_mode="concat": choose one of those' in explorer.status(), explorer.status()
+    disabled = page.locator("#se-wrapper option:disabled").evaluate_all("options => options.map(o => o.value)")
+    assert disabled == ["sum", "mul", "ave", "None"]
+
+    page.get_by_label("wrapper", exact=True).select_option("concat")
+    assert explorer.result_shown() and explorer.status().startswith("Bidirectional(ConvLSTM2D("), explorer.status()
 
 
 # --- Keyboard -------------------------------------------------------------------------------
@@ -307,7 +339,7 @@ def test_explorer_works_with_the_keyboard_alone(fresh_explorer: Explorer, shapes
 def test_explorer_controls_are_labelled_grouped_and_announced(explorer: Explorer) -> None:
     page = explorer.page
     controls = page.locator("#shape-explorer select, #shape-explorer input")
-    assert controls.count() == 8  # layer, wrapper, two checkboxes, four sizes
+    assert controls.count() == 12  # layer, wrapper, two checkboxes, eight sizes (a layer shows its own)
     for index in range(controls.count()):
         control = controls.nth(index)
         control_id = control.get_attribute("id")
@@ -350,7 +382,7 @@ BAD_SIZES = ["", "0", "-3", "2.5", "abc", "1e12", "9007199254740993"]
 @pytest.mark.parametrize("bad", BAD_SIZES, ids=lambda bad: repr(bad))
 def test_explorer_rejects_a_nonsense_size_and_recovers(explorer: Explorer, shapes: dict, field: str, bad: str) -> None:
     row = shapes["rows"][0]
-    good = dict(shapes["dims"])
+    good = {name: shapes["dims"][name] for name in sizes_of(row["layer"])}
     explorer.choose(row, good)
     assert explorer.result_shown()
 

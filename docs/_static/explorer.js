@@ -2,7 +2,8 @@
  *
  * Everything shown comes from shapes.json, which the build writes by executing every
  * configuration (docs/all-configurations.md documents its format). The executed shapes are
- * integers for the build's own sizes ("dims"), which differ pairwise and from 2·units, so
+ * integers for the build's own sizes ("dims"), which differ pairwise and from 2·units
+ * (2·filters), so
  * each integer names one symbol; the explorer maps each back to its symbol and substitutes
  * the reader's sizes. Plain JavaScript, no requests except shapes.json on this site.
  */
@@ -12,8 +13,10 @@
   var SHAPES_URL = "../shapes.json"; // relative to docs/explorer.html
   var PAGE_PREFIX = "../"; // row.page is relative to the site's root
   var MAX_SIZE = 1000000;
-  var SIZES = ["batch", "timesteps", "features", "units"];
-  var TWO_UNITS = "2·units";
+  // Every size a layer may ask for, in the order of the fields; a layer asks for some (sizesOf).
+  var SIZES = ["batch", "timesteps", "rows", "cols", "depth", "features", "units", "filters"];
+  var SPATIAL = { ConvLSTM1D: ["rows"], ConvLSTM2D: ["rows", "cols"], ConvLSTM3D: ["rows", "cols", "depth"] };
+  var TWICE = { "2·units": "units", "2·filters": "filters" }; // a concatenated Bidirectional output
   var SERVE_HINT = "python -m http.server -d _build/html";
 
   var data = null; // {dims, rows, symbolOf} once shapes.json has loaded and checked out
@@ -74,16 +77,22 @@
 
   /* --- shapes.json ------------------------------------------------------------------ */
 
-  // Check the file's promise that dims differ pairwise (and from 2·units), so that every
-  // executed size reads back as one symbol; throws an Error naming what is wrong.
+  // The sizes of the chosen layer, in order: its input's, then units (filters).
+  function sizesOf(layer) {
+    var spatial = SPATIAL[layer] || [];
+    return ["batch", "timesteps"].concat(spatial, ["features", spatial.length ? "filters" : "units"]);
+  }
+
+  // Check the file's promise that dims differ pairwise (and from 2·units and 2·filters), so
+  // that every executed size reads back as one symbol; throws an Error naming what is wrong.
   function prepare(json) {
     if (!json || typeof json !== "object" || !json.dims || !Array.isArray(json.rows)) {
       throw new Error("it has no dims and rows");
     }
     var symbolOf = {};
-    var names = SIZES.concat([TWO_UNITS]);
+    var names = SIZES.concat(Object.keys(TWICE));
     for (var i = 0; i < names.length; i++) {
-      var size = names[i] === TWO_UNITS ? 2 * json.dims.units : json.dims[names[i]];
+      var size = TWICE[names[i]] ? 2 * json.dims[TWICE[names[i]]] : json.dims[names[i]];
       if (typeof size !== "number" || Math.floor(size) !== size || size < 1) {
         throw new Error("its dims lack a size for " + names[i]);
       }
@@ -179,12 +188,18 @@
     return String(name).replace(/(hidden|cell) state /, "").replace(/\s+/g, "_");
   }
 
+  // A row's call with the reader's units (or filters).
+  function withSizes(call, sizes) {
+    return String(call)
+      .replace(/\bunits\b/, String(sizes.units))
+      .replace(/\bfilters\b/, String(sizes.filters))
+      .replace(/'/g, '"');
+  }
+
   // The Python a reader would write, from the executed row's call with their sizes.
   function pythonCall(row, sizes, names) {
-    var layer = String(row.call)
-      .replace(/\bunits\b/, String(sizes.units))
-      .replace(/\b(Bidirectional|LSTM|GRU|SimpleRNN)\(/g, "keras.layers.$1(")
-      .replace(/'/g, '"');
+    var layer = withSizes(row.call, sizes).replace(/\b(Bidirectional|LSTM|GRU|SimpleRNN|ConvLSTM[123]D)\(/g, "keras.layers.$1(");
+    var input = sizesOf(row.layer).slice(0, -1); // all but units (filters)
     var targets = names.map(variableName);
     var valid = targets.every(function (t) {
       return /^[A-Za-z_][A-Za-z0-9_]*$/.test(t);
@@ -196,8 +211,8 @@
     return [
       "import keras",
       "",
-      "x = keras.ops.zeros((" + [sizes.batch, sizes.timesteps, sizes.features].join(", ") +
-        "))  # (batch, timesteps, features)",
+      "x = keras.ops.zeros((" + input.map(function (name) { return sizes[name]; }).join(", ") +
+        "))  # (" + input.join(", ") + ")",
       wrapCall("layer = " + layer),
       wrapTargets(left, " = layer(x)"),
     ].join("\n");
@@ -263,19 +278,36 @@
     if (!data) {
       return; // still loading, or the load failed and says so
     }
+    var needed = sizesOf(els.layer.value);
+    var convolutional = Object.prototype.hasOwnProperty.call(SPATIAL, els.layer.value);
+    // Show the fields of the chosen layer's sizes; offer only the wrappers its rows have.
+    for (var f = 0; f < SIZES.length; f++) {
+      els[SIZES[f]].closest(".se-field").hidden = needed.indexOf(SIZES[f]) < 0;
+    }
+    for (var o = 0; o < els.wrapper.options.length; o++) {
+      var option = els.wrapper.options[o];
+      option.disabled = convolutional && option.value !== "none" && option.value !== "concat";
+    }
     var sizes = {};
     var problems = [];
-    for (var i = 0; i < SIZES.length; i++) {
-      var read = readSize(SIZES[i]);
-      showFieldError(SIZES[i], read.error);
+    for (var i = 0; i < needed.length; i++) {
+      var read = readSize(needed[i]);
+      showFieldError(needed[i], read.error);
       if (read.error) {
         problems.push(read.error);
       } else {
-        sizes[SIZES[i]] = read.value;
+        sizes[needed[i]] = read.value;
       }
     }
     if (problems.length) {
       fail("No result until the sizes are fixed. " + problems.join(" "));
+      return;
+    }
+    if (els.wrapper.selectedOptions[0] && els.wrapper.selectedOptions[0].disabled) {
+      fail(
+        "The build executed " + els.layer.value + " without a wrapper and in Bidirectional with its default " +
+          'merge_mode="concat": choose one of those.'
+      );
       return;
     }
     var row = findRow();
@@ -284,10 +316,12 @@
       return;
     }
     var values = {};
-    for (var s = 0; s < SIZES.length; s++) {
-      values[SIZES[s]] = sizes[SIZES[s]];
+    for (var s = 0; s < needed.length; s++) {
+      values[needed[s]] = sizes[needed[s]];
     }
-    values[TWO_UNITS] = 2 * sizes.units;
+    for (var twice in TWICE) {
+      values[twice] = 2 * sizes[TWICE[twice]];
+    }
 
     var outputs = Array.isArray(row.outputs) ? row.outputs : [];
     var shown = outputs.map(function (output) {
@@ -320,7 +354,7 @@
     els.link.setAttribute("href", PAGE_PREFIX + row.page + ".html");
     els.result.hidden = false;
     setStatus(
-      String(row.call).replace(/\bunits\b/, String(sizes.units)).replace(/'/g, '"') + " returns " +
+      withSizes(row.call, sizes) + " returns " +
         shown.map(function (o) { return o.name + " " + o.shape; }).join(", ") + ".",
       "result"
     );
@@ -344,6 +378,10 @@
       timesteps: byId("se-timesteps"),
       features: byId("se-features"),
       units: byId("se-units"),
+      rows: byId("se-rows"),
+      cols: byId("se-cols"),
+      depth: byId("se-depth"),
+      filters: byId("se-filters"),
       status: byId("se-status"),
       result: byId("se-result"),
       call: document.querySelector("#se-call code"),
