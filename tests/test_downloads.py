@@ -14,6 +14,7 @@ import nbformat
 import pytest
 from conftest import NOTEBOOK_PAGES, ROOT, download_links, downloadable, notebook_id
 from execution import READER_MODULES
+from site_extras import imported_modules
 
 PAGES = [page for page in NOTEBOOK_PAGES if downloadable(page)]
 pytestmark = pytest.mark.slow
@@ -86,7 +87,7 @@ def test_each_download_says_what_it_needs(built_site: Path) -> None:
         needs_torch = "import torch" in code or "KERAS_BACKEND" in code  # torch, or every backend
         assert needs_torch == ("torch==" in header), f"{page.name} needs torch and must say so"
         assert ("KERAS_BACKEND" in code) == ("jax==" in header), f"{page.name} needs jax and must say so"
-        for module in re.findall(rf"^(?:from|import) ({'|'.join(READER_MODULES)})\b", code, re.M):
+        for module in set(READER_MODULES) & imported_modules([code]):
             assert f"{module}.py" in header, f"{page.name} does not say it needs {module}.py beside it"
         script = (folder / f"{page.stem}.py").read_text()
         assert header.splitlines()[0] in script.split("\n# %%", 2)[1], f"{page.name}.py lacks the header"

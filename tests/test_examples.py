@@ -11,6 +11,7 @@ import pytest
 from conftest import EXAMPLES, NOTEBOOK_PAGES, ROOT
 from execution import READER_MODULES
 from myst_nb.core.read import read_myst_markdown_notebook
+from site_extras import imported_modules
 
 from keras_rnn_returns.configurations import CASES
 
@@ -35,8 +36,8 @@ def house_rule_problems(page: Path) -> list[str]:
     problems = [f"front matter lacks {key}" for key in HEADER_KEYS if key not in header]
     code = "\n".join(code_cells(page))
     # A page that runs a module it offers (backend_returns.py) may seed there.
-    offered = [READER_SOURCE / f"{name}.py" for name in READER_MODULES if re.search(rf"^import {name}\b", code, re.M)]
-    code += "".join(path.read_text() for path in offered)
+    offered = set(READER_MODULES) & imported_modules(code_cells(page))
+    code += "".join((READER_SOURCE / f"{name}.py").read_text() for name in sorted(offered))
     if "keras.utils.set_random_seed(0)" not in code:
         problems.append("does not seed its weights")
     if "assert" not in code:

@@ -18,15 +18,16 @@ from pathlib import Path
 import pytest
 from conftest import CONTRASTS, WatchedPage
 
+from keras_rnn_returns.configurations import SPATIAL
+
 pytestmark = pytest.mark.browser
 
 LAYERS = ("LSTM", "GRU", "SimpleRNN")
 # The wrapper <select>'s options: no wrapper, or Bidirectional with each merge_mode.
 WRAPPERS = {"none": (False, None), "concat": (True, "concat"), "sum": (True, "sum"), "mul": (True, "mul")}
 WRAPPERS |= {"ave": (True, "ave"), "None": (True, None)}
-# The convolutional LSTMs' spatial sizes; the build executes them without a wrapper and in
+# The convolutional LSTMs (SPATIAL: their spatial sizes) run without a wrapper and in
 # Bidirectional with its default merge_mode.
-SPATIAL = {"ConvLSTM1D": ["rows"], "ConvLSTM2D": ["rows", "cols"], "ConvLSTM3D": ["rows", "cols", "depth"]}
 CONFIGURATIONS = [
     (layer, wrapper, sequences, state)
     for layers, wrappers in ((LAYERS, WRAPPERS), (SPATIAL, ("none", "concat")))
@@ -39,7 +40,7 @@ CONFIGURATIONS = [
 
 def sizes_of(layer: str) -> list[str]:
     """The sizes the explorer asks for, for ``layer``: its input's, then units (filters)."""
-    spatial = SPATIAL.get(layer, [])
+    spatial = SPATIAL.get(layer, ())
     return ["batch", "timesteps", *spatial, "features", "filters" if spatial else "units"]
 
 

@@ -15,6 +15,7 @@ import nbformat
 import pytest
 from conftest import NOTEBOOK_PAGES, ROOT, build, download_links, downloadable, html_pages, source_notebook, tags
 from execution import READER_MODULES
+from site_extras import imported_modules
 
 # The pages that are notebooks (a jupytext header); each is offered as .ipynb and .py.
 NOTEBOOKS = [page.relative_to(ROOT).with_suffix("") for page in NOTEBOOK_PAGES]
@@ -58,7 +59,7 @@ def test_every_notebook_page_links_its_ipynb_and_py_which_parse(built_site: Path
         for cell in source_notebook(ROOT / f"{notebook}.md").cells
         if cell.cell_type == "code" and not {"remove-cell", "remove-input"} & set(cell.metadata.get("tags", []))
     )
-    offered = {f"{module}.py" for module in READER_MODULES if re.search(rf"^(from|import) {module}\b", visible, re.M)}
+    offered = {f"{module}.py" for module in set(READER_MODULES) & imported_modules([visible])}
     assert links == {f"{notebook.name}.ipynb", f"{notebook.name}.py"} | offered, f"{page.name} links {links}"
     downloaded = nbformat.read(page.with_suffix(".ipynb"), as_version=4)
     nbformat.validate(downloaded)

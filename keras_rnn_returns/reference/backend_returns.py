@@ -131,9 +131,8 @@ def run() -> dict[str, dict]:
 
 
 def main() -> None:
-    backend = keras.backend.backend()
-    package = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}[backend]
-    versions = {"keras": metadata.version("keras"), package: metadata.version(package)}
+    backend = keras.backend.backend()  # also the name of its package
+    versions = {"keras": metadata.version("keras"), backend: metadata.version(backend)}
     json.dump({"backend": backend, "versions": versions, "cases": run()}, sys.stdout)
 
 
