@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+from importlib import metadata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -31,11 +32,13 @@ def _bootstrap() -> None:
         sys.exit(f"Python 3.10 to 3.13 is needed; this is {sys.version.split()[0]}.")
     venv = ROOT / ".nox" / "_bootstrap"
     python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-    if not python.exists():
-        print(f"nox is not installed: installing {pin('nox')} into {venv.relative_to(ROOT)}", file=sys.stderr)
+    tools = (pin("nox"), pin("uv"), "pip>=25.1")  # uv installs the sessions; pip>=25.1 resumes broken downloads
+    if not python.with_name("uv.exe" if os.name == "nt" else "uv").exists():  # new, or made before uv was in it
+        print(f"installing {', '.join(tools)} into {venv.relative_to(ROOT)}", file=sys.stderr)
         try:
-            subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-            subprocess.run([str(python), "-m", "pip", "install", "--quiet", pin("nox")], check=True)
+            if not python.exists():
+                subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+            subprocess.run([str(python), "-m", "pip", "install", "--quiet", *tools], check=True)
         except (OSError, subprocess.CalledProcessError) as error:
             sys.exit(f"Could not set up nox ({error}). Install it yourself (`python3 -m pip install '{pin('nox')}'`,"
                      f" or your system's python3-venv package) and run `nox {' '.join(sys.argv[1:])}`.")  # fmt: skip
@@ -44,12 +47,16 @@ def _bootstrap() -> None:
 
 try:
     import nox
+    from packaging.version import Version
 except ModuleNotFoundError:
     if __name__ != "__main__":
         raise
     _bootstrap()
 
 nox.options.reuse_venv = "yes"  # TensorFlow is a 600 MB install: keep each session's virtualenv
+# uv links all environments' files from one cache: ~8 GB, not the 21 GB that filled CI's disk
+nox.options.default_venv_backend = "uv|virtualenv"
+os.environ.setdefault("UV_CACHE_DIR", str(ROOT / ".nox" / "_uv"))  # links need the cache on the same disk
 nox.options.sessions = ["tests"]  # plain `nox` runs every check
 
 # -n nitpicky, -W warnings are errors, --keep-going reports them all first, -j auto: every core;
@@ -62,11 +69,15 @@ SUPPORTED = {"oldest": ("keras==3.3.3", "tensorflow==2.16.2", "tf-keras==2.16.0"
 BACKENDS = ("tensorflow", "jax", "torch")
 
 
-def _install(session: nox.Session) -> None:
-    """The pins, from a wheel folder all sessions share: CI has no pip cache, and TensorFlow re-downloads failed it."""
-    wheels, pins = str(ROOT / ".nox" / "_wheels"), str(INSTALLED)
-    session.run_install("python", "-m", "pip", "download", "-q", "--resume-retries", "20", "-d", wheels, "-r", pins)
-    session.install("--no-index", "--find-links", wheels, "-r", pins)
+def _install(session: nox.Session, *extra: str) -> None:
+    """The pins, then ``extra``, from one wheel folder: CI keeps no cache, and pip resumes broken downloads."""
+    if Version(metadata.version("pip")) < Version("25.1"):  # nox's own Python downloads: uv environments have no pip
+        session.error(f"Downloading needs pip>=25.1 beside nox: `{sys.executable} -m pip install -U pip`.")
+    wheels = str(ROOT / ".nox" / "_wheels")
+    for wanted in filter(None, (("-r", str(INSTALLED)), extra)):  # extra: a versions stack's own pins
+        download = ("-m", "pip", "download", "-q", "--resume-retries", "20", "-d", wheels, *wanted)
+        session.run_install(sys.executable, *download, external=True)
+        session.install("--no-index", "--find-links", wheels, *wanted)
     session.install("--no-deps", "--editable", str(ROOT))  # the shared code; editable: edits show without reinstalling
 
 
@@ -130,9 +141,7 @@ def tests(session: nox.Session) -> None:
 @nox.parametrize("stack", list(SUPPORTED))
 def versions(session: nox.Session, stack: str) -> None:
     """Execute every page and doctest on one supported Keras/TensorFlow pair (oldest, pinned), each in its own cache."""
-    _install(session)
-    if SUPPORTED[stack]:
-        session.install(*SUPPORTED[stack])
+    _install(session, *SUPPORTED[stack])
     session.run("python", str(ROOT / "tools" / "execute_everything.py"), str(BUILD / "versions" / stack))
 
 
