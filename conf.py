@@ -101,6 +101,7 @@ html_favicon = "docs/_static/favicon.svg"
 # Furo's page with the accessibility fixes tests/test_site.py asks for (each one says why),
 # the notebook downloads and the footer's build stamp.
 templates_path = ["docs/_templates"]
+html_use_index = False  # no page has index entries: the general index would be an empty page
 html_copy_source = False  # the MyST sources are in the repository; don't publish them twice
 # The footer says which Keras, TensorFlow and Keras backend built (and, via the cache key
 # above, executed) the site; Keras reads the backend from KERAS_BACKEND, TensorFlow if unset.
@@ -125,14 +126,11 @@ copybutton_prompt_is_regexp = True
 
 # --- Where the site lives: canonical links, sitemap and robots.txt, Open Graph, 404 page ---
 # SITE_URL if set; else the address Read the Docs is building for; else the Read the Docs URL.
-html_baseurl = (
-    os.environ.get("SITE_URL")
-    or os.environ.get("READTHEDOCS_CANONICAL_URL")
-    or "https://keras-rnn-returns.readthedocs.io/en/latest/"
-).rstrip("/") + "/"
+published_url = os.environ.get("SITE_URL") or os.environ.get("READTHEDOCS_CANONICAL_URL")
+html_baseurl = (published_url or "https://keras-rnn-returns.readthedocs.io/en/latest/").rstrip("/") + "/"
 # Every page has a meta description: its front matter's (`myst: {html_meta: {description:
 # ...}}`) if it gives one; else its opening lines, the answer (sphinxext-opengraph); else
-# (the general index, search and 404 pages) this one (docs/_ext/site_extras.py).
+# (the search and 404 pages) this one (docs/_ext/site_extras.py).
 site_description = (
     "What Keras LSTM, GRU and SimpleRNN layers return with return_sequences, return_state and "
     "Bidirectional: which tensors, in which order, with which shapes, shown by code run at build time."
@@ -141,5 +139,7 @@ ogp_site_url = html_baseurl  # og:url must be absolute: the page at the site's p
 # No generated preview images: they would be drawn by matplotlib on every build, and the
 # site names no image on another host.
 ogp_social_cards = {"enable": False}
-# The 404 page is served for any missing path, so its links and assets are absolute from the site's root.
-notfound_urls_prefix = urlparse(html_baseurl).path
+# The 404 page is served for any missing path, so its links and assets are absolute from the
+# site's root: the published path where one was given, else a local server's root (a local
+# build is served by `python -m http.server -d _build/html` or `nox -s serve`, at "/").
+notfound_urls_prefix = urlparse(html_baseurl).path if published_url else "/"

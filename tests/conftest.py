@@ -123,6 +123,20 @@ class _RecordingHandler(http.server.SimpleHTTPRequestHandler):
             path = "/" + path[len(prefix) :]
         return super().translate_path(path)
 
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """A missing path gets the site's 404 page, with status 404, as its host serves it."""
+        page = Path(self.directory) / "404.html"
+        if code != 404 or not page.exists():
+            return super().send_error(code, message, explain)
+        body = page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+        return None
+
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         """Record every answer, including those to requests the browser makes on its own
         (a favicon), which pages never see."""

@@ -13,8 +13,10 @@ text. A small broken site shows that each of these checks can fail.
 from __future__ import annotations
 
 import http.server
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from conftest import CONTRASTS, ROOT, WatchedPage, html_pages, serve, url_of
@@ -207,3 +209,24 @@ def test_the_checks_catch_a_broken_page(browser, tmp_path: Path, axe_source: str
     assert any("faint text on a gradient" in text and "below 4.5" in text for text in failures["contrast"])
     assert len(failures["alt"]) == len(VIEWS)
     assert any("/missing.png" in answer for answer in failures["answers"])
+
+
+def test_404_page_is_styled_and_links_home_at_any_depth(browser, built_site: Path) -> None:
+    """Served for a missing address at any depth, from where the build was told the site
+    lives (a local build: a server's root, as `python -m http.server -d _build/html` serves
+    it): every asset loads and its links lead home."""
+    published = os.environ.get("SITE_URL") or os.environ.get("READTHEDOCS_CANONICAL_URL")
+    root = urlsplit(published).path.rstrip("/") + "/" if published else "/"
+    with serve(built_site) as server:
+        server.published_path = root  # served there only, as its host serves it
+        for missing in (f"{root}no-such-page.html", f"{root}deep/er/no/such/page.html"):
+            watched = WatchedPage(browser, url_of(server))
+            try:
+                response = watched.page.goto(watched.site_url + missing)
+                assert response.status == 404 and "Page not found" in watched.page.title()
+                assert [p for p in watched.problems if watched.site_url + missing not in p] == []  # only itself failed
+                home = f"{watched.site_url}{root}index.html"
+                assert home in watched.page.evaluate("() => Array.from(document.links, a => a.href)")
+                assert watched.page.request.get(home).status == 200
+            finally:
+                watched.close()
