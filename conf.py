@@ -98,6 +98,7 @@ html_title = project
 # The shape explorer's script and stylesheet, and the favicon.
 html_static_path = ["docs/_static"]
 html_favicon = "docs/_static/favicon.svg"
+html_css_files = ["site.css"]  # phones: tables that stack, shapes and titles that break where they should
 # Furo's page with the accessibility fixes tests/test_site.py asks for (each one says why),
 # the notebook downloads and the footer's build stamp.
 templates_path = ["docs/_templates"]

@@ -173,11 +173,11 @@ def gpu(session: nox.Session) -> None:
 
 @nox.session
 def lighthouse(session: nox.Session) -> None:
-    """Lighthouse scores of the front and heaviest page, served locally; fails below 100 (not in tests)."""
+    """Lighthouse scores of every page (or those named), served locally; fails below 100 (not in tests)."""
     _install(session)
     _sphinx(session, "html", BUILD / "html")
     session.run("npm", "ci", "--prefix", str(ROOT / "tests" / "lighthouse"), "--no-audit", "--no-fund", external=True)
-    session.run("python", str(ROOT / "tools" / "lighthouse.py"))
+    session.run("python", str(ROOT / "tools" / "lighthouse.py"), *session.posargs)
 
 
 @nox.session

@@ -93,7 +93,6 @@ STATES = {"LSTM": ("hidden state h", "cell state c"), "GRU": ("hidden state h",)
 STATES |= {layer: STATES["LSTM"] for layer in SPATIAL}
 #: The page that explains each part of the answer.
 PAGES = {
-    "plain": "examples/lstm-return-sequences-and-state",
     "states": "examples/gru-and-simplernn-states",
     "bidirectional": "examples/bidirectional-lstm-states",
     "merge": "examples/bidirectional-merge-modes",
@@ -131,13 +130,24 @@ class Configuration:
         return [*outputs, *(f"forward {s}" for s in states), *(f"backward {s}" for s in states)]
 
     def page(self) -> str:
+        """The page that explains this call: a plain LSTM's own page of the five calls, else
+        the page of its kind (states of a GRU or SimpleRNN, Bidirectional states, merge modes).
+
+        >>> Configuration("LSTM", False, None, False, False).page()
+        'examples/lstm-last-output'
+        """
         if self.layer in SPATIAL:
             return PAGES["convolutional"]
         if not self.bidirectional:
-            return PAGES["plain"] if self.layer == "LSTM" else PAGES["states"]
-        if self.merge_mode == "concat" and self.layer == "LSTM":
-            return PAGES["bidirectional"]
-        return PAGES["merge"] if self.layer == "LSTM" else PAGES["states"]
+            if self.layer == "LSTM":
+                flags = (self.return_sequences, self.return_state)
+                return next(case.page for case in CASES if (case.return_sequences, case.return_state) == flags)
+            return PAGES["states"]
+        if self.merge_mode != "concat":
+            return PAGES["merge"]
+        if self.layer != "LSTM":
+            return PAGES["states"]
+        return PAGES["bidirectional"] if self.return_state else PAGES["merge"]
 
     def input_sizes(self) -> tuple[str, ...]:
         """The names of the input's sizes, in order."""

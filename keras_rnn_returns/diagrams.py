@@ -3,7 +3,7 @@
 Three drawings: :func:`timeline` (a recurrent layer unrolled over its time steps, with
 the tensors a call returns highlighted and numbered), :func:`state_heatmaps` (``h`` and
 ``c`` after every step) and :func:`masking_picture` (what the output holds at padded
-steps). Each returns a :class:`Picture`, which a notebook shows as a PNG image.
+steps). Each returns a :class:`Picture`, which a notebook shows as an SVG image.
 
 Every drawing checks the results it is given against what it draws: a picture of three
 returned tensors fails when Keras returned two, and a cell marked "zeros" must be zeros.
@@ -12,7 +12,10 @@ The pictures are cards that read in light and dark themes: dark text on a white
 background, the Okabe-Ito colour-blind-safe palette, and never colour alone (returned
 tensors are also hatched and labelled; masked steps are hatched and named). They are
 deterministic: matplotlib's default style is restored before each drawing, figure sizes
-and resolution are fixed, and the PNG carries no timestamp or version.
+and resolution are fixed, and the SVG carries no timestamp or version.
+
+The SVG keeps its text as text, at 9 pt or more: shown at its natural size (a phone
+scrolls it sideways, docs/_static/site.css) every label is at least 12 px high.
 
 What a call returns, in order, as the pictures label it:
 
@@ -34,13 +37,13 @@ from collections.abc import Sequence
 
 import matplotlib
 
-matplotlib.use("Agg")  # draw to memory; the page shows the PNG bytes, not a window
+matplotlib.use("Agg")  # draw to memory; the page shows the SVG, not a window
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import FancyBboxPatch, Patch, Rectangle
 
-#: Resolution of every picture, in dots per inch: sharp enough, and keeps pages light.
+#: The canvas's dots per inch, which matplotlib lays out on (the SVG itself has no resolution).
 DPI = 100
 
 # Colours from the Okabe-Ito palette (safe for the common colour-vision deficiencies), with
@@ -58,20 +61,20 @@ STYLES = {
 
 
 class Picture:
-    """A drawn figure as PNG bytes; a notebook displays it as an image.
+    """A drawn figure as SVG text; a notebook displays it as an image.
 
-    >>> Picture(b"...png bytes...")
-    <Picture: PNG, 15 bytes>
+    >>> Picture("<svg>...</svg>")
+    <Picture: SVG, 14 characters>
     """
 
-    def __init__(self, png: bytes):
-        self.png = png
+    def __init__(self, svg: str):
+        self.svg = svg
 
-    def _repr_png_(self) -> bytes:
-        return self.png
+    def _repr_svg_(self) -> str:
+        return self.svg
 
     def __repr__(self) -> str:
-        return f"<Picture: PNG, {len(self.png)} bytes>"
+        return f"<Picture: SVG, {len(self.svg)} characters>"
 
 
 def _figure(width: float, height: float):
@@ -86,26 +89,19 @@ def _figure(width: float, height: float):
             "xtick.color": INK,
             "ytick.color": INK,
             "hatch.linewidth": 0.8,
-            "svg.hashsalt": "keras-rnn-returns",  # stable ids, should anyone save SVG
+            "svg.hashsalt": "keras-rnn-returns",  # stable ids: two builds write the same file
+            "svg.fonttype": "none",  # text stays text: sharp at any size, and searchable
         }
     )
     return plt.figure(figsize=(width, height), dpi=DPI, facecolor="white")
 
 
-def _png(fig) -> Picture:
-    """Render ``fig`` to PNG bytes, without a timestamp or software tag, and close it.
-
-    The drawing has few colours, so a 256-colour palette loses nothing visible and makes
-    the file about a third of the size: the picture is the heaviest thing on its page."""
-    from PIL import Image  # matplotlib's own dependency
-
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI, facecolor="white", metadata={"Software": None})
+def _svg(fig) -> Picture:
+    """Render ``fig`` to SVG, without a date or software tag, and close it."""
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", facecolor="white", metadata={"Date": None, "Creator": None})
     plt.close(fig)
-    buffer.seek(0)
-    small = io.BytesIO()
-    Image.open(buffer).convert("RGB").quantize(256).save(small, format="PNG", optimize=True)
-    return Picture(small.getvalue())
+    return Picture(buffer.getvalue())
 
 
 # --- what a call returns ---------------------------------------------------------------
@@ -199,7 +195,7 @@ def timeline(
     returns = labels[0] if len(labels) == 1 else "(" + ", ".join(label.split(" ", 1)[1] for label in labels) + ")"
     fig.suptitle(f"{call}\nreturns {returns}", fontsize=11.5, fontweight="bold", y=0.985, linespacing=1.4)
     _legend(fig, [("returned by the call", "returned"), ("computed, not returned", "not returned")])
-    return _png(fig)
+    return _svg(fig)
 
 
 def _one_row(timesteps, layer, state_names, return_sequences, return_state, output_label, state_labels):
@@ -384,9 +380,9 @@ def state_heatmaps(h_steps, c_steps) -> Picture:
         ax.set_ylabel("unit")
         ax.set_title(title, fontsize=10.5, fontweight="bold")
         colour_bar = fig.colorbar(image, ax=ax, fraction=0.08, pad=0.04)
-        colour_bar.ax.tick_params(labelsize=8.5)
+        colour_bar.ax.tick_params(labelsize=9)
     fig.suptitle("After each step h = o · tanh(c): the sign of c, a smaller magnitude", fontsize=11.5, y=0.97)
-    return _png(fig)
+    return _svg(fig)
 
 
 # --- masked steps ----------------------------------------------------------------------
@@ -462,7 +458,7 @@ def masking_picture(mask, panels: Sequence[tuple], row_names: Sequence[str]) -> 
                 if marks:
                     text += "\n= " + ", ".join(marks)
                 backing = dict(boxstyle="round,pad=0.1", facecolor="white", edgecolor="none", alpha=0.8)
-                ax.text(t + 0.5, row + 0.5, text, ha="center", va="center", fontsize=8.5, bbox=backing)
+                ax.text(t + 0.5, row + 0.5, text, ha="center", va="center", fontsize=9, bbox=backing)
         ax.set_xlim(0, timesteps)
         ax.set_ylim(batch, 0)
         ax.set_xticks([t + 0.5 for t in range(timesteps)], [str(t) for t in range(timesteps)])
@@ -480,4 +476,4 @@ def masking_picture(mask, panels: Sequence[tuple], row_names: Sequence[str]) -> 
     ]
     fig.legend(handles=handles, loc="lower center", ncol=3, frameon=False, fontsize=9.5, handlelength=2.5)
     fig.suptitle("What the output holds at each time step", fontsize=11.5, fontweight="bold", y=0.97)
-    return _png(fig)
+    return _svg(fig)

@@ -115,6 +115,13 @@ def published_path(site: Path) -> str:
     return "/"
 
 
+def served_root() -> str:
+    """The path a site built in this environment links absolutely from (its 404 page): that
+    of SITE_URL or READTHEDOCS_CANONICAL_URL, as conf.py reads them; else a local server's "/"."""
+    published = os.environ.get("SITE_URL") or os.environ.get("READTHEDOCS_CANONICAL_URL")
+    return urllib.parse.urlsplit(published).path.rstrip("/") + "/" if published else "/"
+
+
 class _RecordingHandler(http.server.SimpleHTTPRequestHandler):
     def translate_path(self, path: str) -> str:
         """Serve the site at its root and, as its host does, under its published path."""

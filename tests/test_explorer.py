@@ -155,7 +155,7 @@ class Explorer(WatchedPage):
         return [row[1:] for row in rows]
 
     def call(self) -> str:
-        return self.page.locator("#se-call").text_content()
+        return self.page.locator("#se-call code").text_content()  # not the copy button's label
 
     def status(self) -> str:
         return self.page.locator("#se-status").text_content()
@@ -243,7 +243,7 @@ def test_explorer_shows_what_every_configuration_returns_for_the_readers_sizes(
         assert len(unpacked_names(code)) == len(expected), code
         link = explorer.page.locator("#se-page-link")
         assert link.get_attribute("href") == f"../{row['page']}.html"
-        assert link.text_content() == row["page"]
+        assert link.text_content() == row["page_title"]  # the page's own title (test_shapes_json.py)
         # The announcement for screen readers names every returned tensor with its shape.
         status = explorer.status()
         for name, shape, _ in expected:
@@ -397,6 +397,10 @@ def test_explorer_rejects_a_nonsense_size_and_recovers(explorer: Explorer, shape
     message = explorer.page.locator(f"#se-{field}-error")
     assert message.is_visible() and field in message.text_content(), message.text_content()
     assert box.get_attribute("aria-invalid") == "true"
+    # ... and visibly so: the field's border takes the error colour of its message.
+    border = box.evaluate("b => getComputedStyle(b).borderTopColor")
+    error = message.evaluate("m => getComputedStyle(m).color")
+    assert border == error, (border, error)
     assert "No result" in explorer.status() and message.text_content() in explorer.status()
     assert not explorer.result_shown()
     assert explorer.returned() == [], "a stale result is still shown"
@@ -406,6 +410,43 @@ def test_explorer_rejects_a_nonsense_size_and_recovers(explorer: Explorer, shape
     assert not message.is_visible()
     assert box.get_attribute("aria-invalid") is None
     assert explorer.returned() == expected_returned(shapes, row, good | {field: 6})
+
+
+def test_explorer_code_has_a_copy_button_that_copies_the_call(browser, site_url: str) -> None:
+    explorer = Explorer(browser, site_url)
+    explorer.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    try:
+        explorer.open()
+        explorer.page.get_by_label("return_state=True", exact=True).set_checked(True)
+        button = explorer.page.locator("#se-call button.copybtn")
+        button.focus()  # reachable by keyboard
+        explorer.page.keyboard.press("Enter")
+        copied = explorer.page.evaluate("() => navigator.clipboard.readText()")
+        assert copied.strip() == explorer.call().strip() and "return_state=True" in copied
+        explorer.assert_no_problems()
+    finally:
+        explorer.close()
+
+
+def test_on_a_phone_each_tap_shows_its_result_on_the_screen(browser, site_url: str, shapes: dict) -> None:
+    """The result is below the controls; a summary of it stays on the screen (site.css)."""
+    explorer = Explorer(browser, site_url)
+    explorer.page.set_viewport_size({"width": 390, "height": 844})
+    try:
+        explorer.open()
+        for label in ("return_sequences=True", "return_state=True"):
+            box = explorer.page.get_by_label(label, exact=True)
+            box.scroll_into_view_if_needed()
+            box.click()
+            summary = explorer.page.locator("#se-status")
+            top, bottom, width = summary.evaluate(
+                "s => { const r = s.getBoundingClientRect(); return [r.top, r.bottom, r.width]; }"
+            )
+            assert width > 100 and top >= 0 and bottom <= 844, (label, top, bottom, width)
+            assert "returns" in summary.text_content()
+        explorer.assert_no_problems()
+    finally:
+        explorer.close()
 
 
 # --- When shapes.json cannot be read ---------------------------------------------------------

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from conftest import html_pages, published_path, tags
+from conftest import html_pages, served_root, tags
 
 # The attributes through which a page links to or loads another file.
 LINKING = {"href", "src", "action", "poster"}
@@ -63,7 +63,7 @@ def resolve(page: str, link: str, published: str = "/") -> tuple[str, str] | Non
 
 def broken_links(root: Path, pages: dict[str, Page]) -> list[str]:
     broken = []
-    published = published_path(root)
+    published = served_root()
     for name, page in pages.items():
         for link in page.links:
             resolved = resolve(name, link, published)

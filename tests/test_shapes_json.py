@@ -4,12 +4,15 @@ fields, without the site's code (keras_rnn_returns.configurations wrote the file
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -52,3 +55,45 @@ def test_every_row_of_shapes_json_matches_keras_recomputed_in_a_fresh_process(bu
     recomputed = json.loads(done.stdout.strip().splitlines()[-1])
     for row, shapes in zip(rows, recomputed, strict=True):
         assert [output["shape"] for output in row["outputs"]] == shapes, row["call"]
+
+
+def _title(page: Path) -> str:
+    """A built page's <h1>, as a reader reads it (its ¶ link left out)."""
+    heading = re.search(r"<h1[^>]*>(.*?)</h1>", page.read_text(), re.DOTALL).group(1)
+    return html.unescape(re.sub(r"<[^>]+>", "", re.sub(r'<a class="headerlink".*?</a>', "", heading))).strip()
+
+
+@pytest.mark.parametrize("kind", ["plain", "bidirectional"])
+def test_every_row_links_to_the_page_that_explains_it_by_its_title(built_site: Path, kind: str) -> None:
+    """The explorer and the all-configurations table link each call to its page: the page
+    titled with that very call if there is one, else one whose text names every part of the
+    call; the link text shapes.json gives is that page's title."""
+    rows = [
+        row
+        for row in json.loads((built_site / "shapes.json").read_text())["rows"]
+        if row["bidirectional"] == (kind == "bidirectional")
+    ]
+    titles = {
+        page.relative_to(built_site).with_suffix("").as_posix(): _title(page)
+        for page in (built_site / "examples").glob("*.html")
+    }
+    for row in rows:
+        assert row["page_title"] == _title(built_site / f"{row['page']}.html"), row["call"]
+        call = row["call"].replace("units", "4")
+        titled = [page for page, title in titles.items() if re.search(rf"(?<![\w(]){re.escape(call)}(?!\))", title)]
+        assert titled in ([], [row["page"]]), f"{row['call']} links to {row['page']}, but {titled} is titled with it"
+        merges = row["bidirectional"] and row["merge_mode"] != "concat"  # merge modes: the same for every layer
+        parts = [
+            part
+            for part, on in (
+                (row["layer"], not merges),
+                ("Bidirectional", row["bidirectional"]),
+                ("merge_mode", merges),
+            )
+            if on
+        ]
+        parts += [flag for flag in ("return_sequences", "return_state") if row[flag]]
+        if merges:
+            parts.append(repr(row["merge_mode"]).replace("'", '"'))
+        text = (ROOT / f"{row['page']}.md").read_text()
+        assert [part for part in parts if part not in text] == [], f"{row['call']} links to {row['page']}"

@@ -13,13 +13,11 @@ text. A small broken site shows that each of these checks can fail.
 from __future__ import annotations
 
 import http.server
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-from conftest import CONTRASTS, ROOT, WatchedPage, html_pages, serve, url_of
+from conftest import CONTRASTS, ROOT, WatchedPage, html_pages, serve, served_root, url_of
 
 pytestmark = pytest.mark.browser
 
@@ -215,8 +213,7 @@ def test_404_page_is_styled_and_links_home_at_any_depth(browser, built_site: Pat
     """Served for a missing address at any depth, from where the build was told the site
     lives (a local build: a server's root, as `python -m http.server -d _build/html` serves
     it): every asset loads and its links lead home."""
-    published = os.environ.get("SITE_URL") or os.environ.get("READTHEDOCS_CANONICAL_URL")
-    root = urlsplit(published).path.rstrip("/") + "/" if published else "/"
+    root = served_root()
     with serve(built_site) as server:
         server.published_path = root  # served there only, as its host serves it
         for missing in (f"{root}no-such-page.html", f"{root}deep/er/no/such/page.html"):

@@ -1,8 +1,8 @@
 """Lighthouse scores of the built site: `nox -s lighthouse`.
 
 Serves _build/html on a free local port (port 0), text gzip-compressed as the site's hosts
-(GitHub Pages, Read the Docs) send it, and runs Lighthouse (mobile, its default) on the
-front page and on the page that transfers the most bytes. Prints each page's four scores
+(GitHub Pages, Read the Docs) send it, and runs Lighthouse (mobile, its default) on every
+page (or the pages named as arguments). Prints each page's four scores, then the lowest,
 and exits non-zero if any is below 100. Needs Node 18.20+, Lighthouse installed with
 `npm ci --prefix tests/lighthouse` (the session does it), and Chromium (tools/chromium.py).
 """
@@ -18,7 +18,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-from html.parser import HTMLParser
 from pathlib import Path
 
 from chromium import FLAGS, chromium
@@ -31,33 +30,10 @@ CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
 TEXT = {".html", ".css", ".js", ".json", ".svg", ".txt", ".xml"}  # what a web host compresses
 
 
-class Loads(HTMLParser):
-    """The images, scripts, stylesheets and icons a page loads."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.urls: set[str] = set()
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = dict(attrs)
-        if tag in ("img", "script") and a.get("src"):
-            self.urls.add(a["src"])
-        if tag == "link" and a.get("href") and {"stylesheet", "icon"} & set((a.get("rel") or "").split()):
-            self.urls.add(a["href"])
-
-
-def weight(page: Path) -> int:
-    """Bytes a reader receives for ``page``: itself and what it loads, text compressed."""
-    loads = Loads()
-    loads.feed(page.read_text(encoding="utf-8"))
-    files = {page} | {(page.parent / url.split("?")[0]).resolve() for url in loads.urls if "://" not in url}
-    return sum(
-        len(gzip.compress(f.read_bytes())) if f.suffix in TEXT else f.stat().st_size for f in files if f.is_file()
-    )
-
-
-def heaviest_page(site: Path) -> str:
-    return max(site.rglob("*.html"), key=weight).relative_to(site).as_posix()
+def pages(site: Path) -> list[str]:
+    """Every page of the built site (not the files of its search index)."""
+    index = site / "pagefind"
+    return sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html") if not p.is_relative_to(index))
 
 
 class Hosted(http.server.SimpleHTTPRequestHandler):
@@ -85,9 +61,9 @@ def main() -> int:
     REPORTS.mkdir(parents=True, exist_ok=True)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Hosted, directory=str(SITE)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    failed = []
+    failed, lowest = [], (101, "")
     try:
-        for page in ("index.html", heaviest_page(SITE)):
+        for page in sys.argv[1:] or pages(SITE):
             report = REPORTS / (page.replace("/", "-") + ".json")
             with tempfile.TemporaryDirectory() as profile:  # a fresh browser profile for each run
                 flags = " ".join(("--headless=new", *FLAGS, f"--user-data-dir={profile}"))
@@ -100,8 +76,10 @@ def main() -> int:
             scores = {c: round(100 * (result["categories"][c]["score"] or 0)) for c in CATEGORIES}
             print(f"{page}: " + ", ".join(f"{c} {s}" for c, s in scores.items()) + f" ({report})", flush=True)
             failed += [f"{page} {c} {s}" for c, s in scores.items() if s < 100]
+            lowest = min(lowest, (min(scores.values()), page))
     finally:
         server.shutdown()
+    print(f"lowest: {lowest[1]}, {lowest[0]}")
     if failed:
         print("below 100: " + "; ".join(failed), file=sys.stderr)
     return 1 if failed else 0

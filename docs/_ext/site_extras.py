@@ -1,7 +1,7 @@
 """What the site gives readers beyond the pages: each notebook page's code to download
 (.ipynb with the outputs the build executed, and .py), the reference modules those pages
 import beside them, the files pages publish (shapes.json), a description for every page,
-robots.txt and sitemap.xml. conf.py loads it; the page template
+robots.txt, sitemap.xml and the search index. conf.py loads it; the page template
 (docs/_templates/page.html) links the downloads.
 
 A download holds the code a reader sees on the page and nothing else: code cells hidden
@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import ast
 import doctest
+import html
 import io
 import json
 import os
 import re
+import subprocess
+import sys
 import textwrap
 import tokenize
 from functools import cache
@@ -218,7 +221,51 @@ def _header(app, docname: str, kind: str) -> str:
 # --- Build events -----------------------------------------------------------------------
 
 
+TABLE = re.compile(r"<table\b.*?</table>", re.DOTALL)
+FIGURE = re.compile(r'<img [^>]*src="[^"]*_images/[^"]+\.svg"[^>]*>')
+CODE = re.compile(r'<code class="docutils literal notranslate">(.*?)</code>', re.DOTALL)
+
+
+def _text(fragment: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", fragment)).strip()
+
+
+def _label_cells(table: str) -> str:
+    """Each body cell of a table gets its column's heading as ``data-label``: on a phone the
+    rows stack as cards, each cell under its heading (docs/_static/site.css)."""
+    head = re.search(r"<thead>(.*?)</thead>", table, re.DOTALL)
+    if not head:
+        return table
+    labels = [_text(th) for th in re.findall(r"<th\b[^>]*>(.*?)</th>", head.group(1), re.DOTALL)]
+
+    def label_row(row: re.Match) -> str:
+        cells = iter(labels)
+        return re.sub(r"<td\b", lambda td: f'<td data-label="{html.escape(next(cells, ""))}"', row.group(0))
+
+    start = head.end()
+    return table[:start] + re.sub(r"<tr\b.*?</tr>", label_row, table[start:], flags=re.DOTALL)
+
+
+def _for_small_screens(body: str) -> str:
+    """Tables that stack on a phone; shapes that never break inside (``(batch, units)`` is
+    one unit: a code span of a tuple gets the class ``shape``); and the drawn figures in a
+    box that scrolls sideways, so that a phone shows them at their natural size, where every
+    label is at least 12 px (docs/_static/site.css; keras_rnn_returns/diagrams.py)."""
+    body = TABLE.sub(lambda table: _label_cells(table.group(0)), body)
+    body = FIGURE.sub(r'<div class="figure-scroll" tabindex="0">\g<0></div>', body)
+    return CODE.sub(
+        lambda code: (
+            code.group(0).replace('literal notranslate"', 'literal notranslate shape"', 1)
+            if re.fullmatch(r"\(.*\)", _text(code.group(1)))
+            else code.group(0)
+        ),
+        body,
+    )
+
+
 def _add_page_context(app, pagename, templatename, context, doctree) -> None:
+    if "body" in context:
+        context["body"] = _for_small_screens(context["body"])
     if _downloadable(app.env, pagename):
         name = pagename.rsplit("/", 1)[-1]
         context["downloads"] = [
@@ -265,6 +312,9 @@ def _write_downloads_and_robots(app, exception) -> None:
             logger.warning("no executed notebook for %s to offer as a download", docname, location=docname)
             continue
         for name, data in _published_outputs(executed).items():
+            for row in data.get("rows", []) if isinstance(data, dict) else []:  # shapes.json: link text for tools
+                if row.get("page") in app.env.titles:
+                    row["page_title"] = app.env.titles[row["page"]].astext()
             (outdir / name).write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
         if not _downloadable(app.env, docname):
             continue
@@ -295,10 +345,33 @@ def _write_downloads_and_robots(app, exception) -> None:
     )
 
 
+#: What the search index leaves out: headings' ¶ links, the download line, code cells (their
+#: names are in the prose that explains them), and cells tagged `not-in-search` (the 96-row
+#: table, which would outrank every page that explains a call).
+NOT_SEARCHED = ("a.headerlink", "p.page-downloads", ".cell_input", ".tag_not-in-search")
+
+
+def _index_for_search(app, exception) -> None:
+    """Index the built pages with Pagefind into pagefind/, which the search page reads
+    (docs/_templates/search.html); the page template marks what is a page's text."""
+    if exception or app.builder.format != "html":
+        return
+    command = [sys.executable, "-m", "pagefind", "--site", str(app.outdir), "--keep-index-url", "--quiet"]
+    for selector in NOT_SEARCHED:
+        command += ["--exclude-selectors", selector]
+    try:
+        indexed = subprocess.run(command, capture_output=True, text=True, check=False)
+    except OSError as error:
+        raise ExtensionError(f"Could not run Pagefind ({error}): `nox -s docs` installs it.") from error
+    if indexed.returncode or "No module named pagefind" in indexed.stderr:
+        raise ExtensionError(f"Pagefind could not index the site (requirements.txt pins it):\n{indexed.stderr}")
+
+
 def setup(app):
     app.add_config_value("site_description", "", "html", types=frozenset({str}))
     # {module name: the page that shows its source}: the modules readers download.
     app.add_config_value("reader_modules", {}, "html", types=frozenset({dict}))
     app.connect("html-page-context", _add_page_context)
     app.connect("build-finished", _write_downloads_and_robots)
+    app.connect("build-finished", _index_for_search)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -350,7 +350,7 @@
       tr.appendChild(cell("td", o.symbols));
       els.tbody.appendChild(tr);
     });
-    els.link.textContent = String(row.page);
+    els.link.textContent = String(row.page_title || row.page); // the page's title, which the build adds
     els.link.setAttribute("href", PAGE_PREFIX + row.page + ".html");
     els.result.hidden = false;
     setStatus(

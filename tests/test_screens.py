@@ -1,0 +1,143 @@
+"""Every page reads on a phone and in the dark theme: at 390 by 844 px no article table is wider
+than the screen, shapes and the identifiers in titles never break inside, and every label of
+a drawn figure is at least 12 px high; in the dark theme no figure is a bright rectangle.
+Each check is shown to fail on a page built to break it (the last test)."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from conftest import WatchedPage, html_pages, serve, url_of
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+SMALLEST_LABEL_PX = 12
+BRIGHTEST_DARK_FIGURE = 0.75  # mean relative luminance, 0 black to 1 white
+
+# Article tables wider than the screen; shape code spans and title words that break inside.
+LAYOUT = """() => {
+  const width = document.documentElement.clientWidth, problems = [];
+  document.querySelectorAll("article table").forEach(table => {
+    const w = table.getBoundingClientRect().width;
+    if (w > width) problems.push(`a table ${Math.round(w)} px wide on a ${width} px screen: ` +
+                                 table.textContent.trim().slice(0, 60));
+  });
+  const broken = (element, what) => {
+    if (element.getClientRects().length > 1) problems.push(`${what} breaks inside: ${element.textContent}`);
+  };
+  document.querySelectorAll("code.shape").forEach(code => broken(code, "a shape"));
+  document.querySelectorAll("h1 code span.pre").forEach(word => broken(word, "a title's identifier"));
+  return problems;
+}"""
+# Each drawn figure: its SVG's address and its width on the screen.
+FIGURES = """() => Array.from(document.querySelectorAll("article img[src$='.svg']"),
+  image => [image.src, image.getBoundingClientRect().width])"""
+
+
+def smallest_label_px(svg: str, shown_width: float) -> float | None:
+    """The height of the SVG's smallest text, in CSS pixels, shown ``shown_width`` wide
+    (None: it has no text, e.g. labels drawn as outlines, which no test can measure)."""
+    view_box = re.search(r'viewBox="[\d.]+ [\d.]+ ([\d.]+) [\d.]+"', svg)
+    sizes = [float(size) for size in re.findall(r"font[^;\"]*?([\d.]+)px", svg)]
+    return min(sizes) * shown_width / float(view_box.group(1)) if sizes and view_box else None
+
+
+def mean_luminance(png: bytes) -> float:
+    """Mean relative luminance (WCAG's) of a screenshot."""
+    import numpy as np
+    from PIL import Image
+
+    rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=float) / 255
+    linear = np.where(rgb <= 0.03928, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    return float((linear @ [0.2126, 0.7152, 0.0722]).mean())
+
+
+def phone_problems(watched: WatchedPage, page: str) -> list[str]:
+    watched.page.goto(f"{watched.site_url}/{page}")
+    problems = watched.page.evaluate(LAYOUT)
+    for source, width in watched.page.evaluate(FIGURES):
+        label = smallest_label_px(watched.page.request.get(source).text(), width)
+        if label is None:
+            problems.append(f"a figure with no text to measure: {source}")
+        elif round(label, 2) < SMALLEST_LABEL_PX:  # 9 pt shown at its natural size is 12 px, give or take 1e-15
+            problems.append(f"a figure's smallest label is {label:.1f} px high: {source}")
+    return [f"{page}: {problem}" for problem in problems]
+
+
+def dark_problems(watched: WatchedPage, page: str) -> list[str]:
+    watched.page.goto(f"{watched.site_url}/{page}")
+    problems = []
+    for image in watched.page.locator("article img").all():
+        luminance = mean_luminance(image.screenshot())
+        if luminance > BRIGHTEST_DARK_FIGURE:
+            problems.append(f"{page}: a figure of mean luminance {luminance:.2f}: {image.get_attribute('src')}")
+    return problems
+
+
+def check(browser, server, pages: list[str], view: str) -> list[str]:
+    options = {"viewport": PHONE} if view == "phone" else {}
+    watched = WatchedPage(browser, url_of(server), **options)
+    if view == "dark":
+        watched.context.add_init_script("localStorage.setItem('theme', 'dark')")  # Furo's theme toggle
+    try:
+        find = phone_problems if view == "phone" else dark_problems
+        return [problem for page in pages for problem in find(watched, page)]  # requests: test_site.py
+    finally:
+        watched.close()
+
+
+@pytest.fixture(scope="module")
+def pages(built_site: Path) -> list[str]:
+    return [page.relative_to(built_site).as_posix() for page in html_pages(built_site)]
+
+
+def test_on_a_phone_tables_fit_shapes_and_titles_break_right_and_figure_labels_are_12_px(
+    browser, site_server, pages
+) -> None:
+    problems = check(browser, site_server, pages, "phone")
+    assert not problems, "\n".join(problems)
+
+
+def test_in_the_dark_theme_no_figure_is_a_bright_rectangle(browser, site_server, pages, built_site: Path) -> None:
+    assert sum("<img" in (built_site / page).read_text() for page in pages) >= 6, "the figures went missing"
+    problems = check(browser, site_server, pages, "dark")
+    assert not problems, "\n".join(problems)
+
+
+# A page that breaks each check: a wide table, a shape in a narrow cell, a figure with 6 px
+# labels, and a white picture that the dark theme leaves white.
+BROKEN = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>broken</title>
+<meta name="viewport" content="width=device-width,initial-scale=1">
+<script>document.documentElement.dataset.theme = localStorage.getItem("theme")</script></head>
+<body><article>
+<table><tr><td style="min-width: 600px">a cell far too wide for any phone</td></tr></table>
+<p style="width: 4em"><code class="shape">(batch, timesteps, units)</code></p>
+<img src="small.svg" alt="small labels" style="width: 100%">
+<img src="white.svg" alt="a white rectangle" width="200" height="100">
+</article></body></html>
+"""
+SMALL = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="1000" height="100" viewBox="0 0 1000 100">'
+    '<text x="10" y="50" style="font: 10px sans-serif">x</text></svg>'
+)
+WHITE = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="100">'
+    '<rect width="200" height="100" fill="#fff"/></svg>'
+)
+
+
+def test_the_checks_catch_a_page_built_to_break_them(browser, tmp_path: Path) -> None:
+    (tmp_path / "index.html").write_text(BROKEN)
+    (tmp_path / "small.svg").write_text(SMALL)
+    (tmp_path / "white.svg").write_text(WHITE)
+    with serve(tmp_path) as server:
+        phone = "\n".join(check(browser, server, ["index.html"], "phone"))
+        dark = "\n".join(check(browser, server, ["index.html"], "dark"))
+    assert "a table" in phone and "wide on a 390 px screen" in phone, phone
+    assert "a shape breaks inside: (batch, timesteps, units)" in phone, phone
+    assert "smallest label is" in phone and "small.svg" in phone, phone
+    assert "mean luminance 1.00" in dark and "white.svg" in dark, dark
