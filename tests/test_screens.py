@@ -30,7 +30,10 @@ LAYOUT = """() => {
     if (element.getClientRects().length > 1) problems.push(`${what} breaks inside: ${element.textContent}`);
   };
   document.querySelectorAll("code.shape").forEach(code => broken(code, "a shape"));
-  document.querySelectorAll("h1 code span.pre").forEach(word => broken(word, "a title's identifier"));
+  document.querySelectorAll("h1 code span.pre").forEach(word => {
+    broken(word, "a title's identifier");
+    if (word.getBoundingClientRect().right > width) problems.push(`a title runs off the screen: ${word.textContent}`);
+  });
   return problems;
 }"""
 # Each drawn figure: its SVG's address and its width on the screen.
@@ -116,6 +119,7 @@ BROKEN = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>br
 <body><article>
 <table><tr><td style="min-width: 600px">a cell far too wide for any phone</td></tr></table>
 <p style="width: 4em"><code class="shape">(batch, timesteps, units)</code></p>
+<h1 style="white-space: nowrap"><code><span class="pre">a_title_far_too_long_for_any_phone_screen</span></code></h1>
 <img src="small.svg" alt="small labels" style="width: 100%">
 <img src="white.svg" alt="a white rectangle" width="200" height="100">
 </article></body></html>
@@ -139,5 +143,6 @@ def test_the_checks_catch_a_page_built_to_break_them(browser, tmp_path: Path) ->
         dark = "\n".join(check(browser, server, ["index.html"], "dark"))
     assert "a table" in phone and "wide on a 390 px screen" in phone, phone
     assert "a shape breaks inside: (batch, timesteps, units)" in phone, phone
+    assert "a title runs off the screen: a_title_far_too_long_for_any_phone_screen" in phone, phone
     assert "smallest label is" in phone and "small.svg" in phone, phone
     assert "mean luminance 1.00" in dark and "white.svg" in dark, dark
