@@ -14,6 +14,11 @@
     var box = document.getElementById("search");
     // The site's root as this page's address names it: wherever the site is served.
     var root = new URL(box.dataset.root || "./", location.href).pathname;
+    // Added here, not in the page's head, so that it does not hold up the page's first paint.
+    var style = document.createElement("link");
+    style.rel = "stylesheet";
+    style.href = root + "pagefind/pagefind-ui.css";
+    document.head.appendChild(style);
     var search = new PagefindUI({
       element: "#search",
       bundlePath: root + "pagefind/",
