@@ -4,7 +4,6 @@ fields, without the site's code (keras_rnn_returns.configurations wrote the file
 
 from __future__ import annotations
 
-import html
 import json
 import re
 import subprocess
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
+from site_extras import text_of
 
 pytestmark = pytest.mark.slow
 
@@ -60,7 +60,7 @@ def test_every_row_of_shapes_json_matches_keras_recomputed_in_a_fresh_process(bu
 def _title(page: Path) -> str:
     """A built page's <h1>, as a reader reads it (its ¶ link left out)."""
     heading = re.search(r"<h1[^>]*>(.*?)</h1>", page.read_text(), re.DOTALL).group(1)
-    return html.unescape(re.sub(r"<[^>]+>", "", re.sub(r'<a class="headerlink".*?</a>', "", heading))).strip()
+    return text_of(re.sub(r'<a class="headerlink".*?</a>', "", heading))
 
 
 @pytest.mark.parametrize("kind", ["plain", "bidirectional"])

@@ -9,11 +9,21 @@ import re
 import xml.etree.ElementTree as ElementTree
 from importlib import metadata
 from pathlib import Path
-from urllib.parse import urljoin, urlparse
+from urllib.parse import urljoin
 
 import nbformat
 import pytest
-from conftest import NOTEBOOK_PAGES, ROOT, build, download_links, downloadable, html_pages, source_notebook, tags
+from conftest import (
+    NOTEBOOK_PAGES,
+    ROOT,
+    build,
+    download_links,
+    downloadable,
+    html_pages,
+    served_root,
+    source_notebook,
+    tags,
+)
 from execution import READER_MODULES
 from site_extras import imported_modules
 
@@ -115,7 +125,7 @@ def test_404_page_exists_and_its_links_work_from_any_depth(built_site: Path) -> 
     ]
     # Absolute from the site's root: the published path when the build was given one
     # (test_site_url_comes_from_the_environment), else a local server's root.
-    prefix = urlparse(base_url(built_site)).path if local[0].startswith(urlparse(base_url(built_site)).path) else "/"
+    prefix = served_root()
     assert local and all(url.startswith(prefix) for url in local), [u for u in local if not u.startswith(prefix)]
     for url in local:
         path = url.removeprefix(prefix).split("?")[0].split("#")[0]
