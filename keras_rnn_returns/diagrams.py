@@ -390,7 +390,7 @@ def state_heatmaps(h_steps, c_steps) -> Picture:
 KINDS = {
     "real": dict(facecolor="#cfe6f6", edgecolor=BLUE, hatch=""),
     "repeats": dict(facecolor="#fbe4b4", edgecolor=DARK_ORANGE, hatch="///"),
-    "zeros": dict(facecolor="#ececec", edgecolor="#666666", hatch="..."),
+    "zeros": dict(facecolor="#ececec", edgecolor="#666666", hatch="."),
 }
 
 

@@ -227,6 +227,18 @@ def test_no_tag_references_another_host_but_the_sites_own_address(built_site: Pa
                     assert own and named_by in ("og:url", "canonical"), f"{name}: <{tag} {attribute}={url!r}>"
 
 
+def test_no_script_file_stops_the_page_from_parsing(built_site: Path) -> None:
+    """A script that blocks the parser at the end of a long page makes Furo lay the whole page
+    out after its first paint, a task Lighthouse counts as blocking time (site_extras._defer)."""
+    blocking = [
+        f"{page.relative_to(built_site).as_posix()}: {attrs['src']}"
+        for page in html_pages(built_site)
+        for tag, attrs in tags(page)
+        if tag == "script" and "src" in attrs and not {"defer", "async"} & attrs.keys()
+    ]
+    assert not blocking, "script files without defer or async:\n" + "\n".join(blocking)
+
+
 #: Words only the authors know: the notebook the site started from was "the seed" to them.
 AUTHOR_WORDS = re.compile(r"seed notebook|the seed's|design card|seed[ _]input", re.IGNORECASE)
 

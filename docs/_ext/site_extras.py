@@ -264,9 +264,19 @@ def _for_small_screens(body: str) -> str:
     )
 
 
+def _defer(script):
+    """A script file that would stop the parser (Sphinx's, Furo's, copybutton's), deferred:
+    they run in the same order once the page is parsed, and Furo's first read of the page's
+    layout then comes before the first paint, not after it as a long blocking task."""
+    if not getattr(script, "filename", None) or {"async", "defer"} & script.attributes.keys():
+        return script
+    return type(script)(script.filename, priority=script.priority, **script.attributes, defer="defer")
+
+
 def _add_page_context(app, pagename, templatename, context, doctree) -> None:
     if "body" in context:
         context["body"] = _for_small_screens(context["body"])
+    context["script_files"] = [_defer(script) for script in context.get("script_files", [])]
     if _downloadable(app.env, pagename):
         name = pagename.rsplit("/", 1)[-1]
         context["downloads"] = [
