@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import matplotlib
 import numpy as np
+import pytest
 from conftest import ROOT, tags
 
 # The pages that draw a picture, and how many each draws.
@@ -30,6 +32,47 @@ def test_pages_show_their_pictures_with_alt_text(built_site: Path) -> None:
         for image in pictures:
             assert len(image["alt"] or "") > 80, f"{name}: alt text too short to say what it shows: {image['alt']!r}"
             assert (built_site / "examples" / image["src"]).is_file(), f"{name}: {image['src']} was not written"
+
+
+def test_every_picture_states_its_size_in_the_proportions_of_its_file(built_site: Path) -> None:
+    for name in PICTURES:
+        page = built_site / "examples" / f"{name}.html"
+        for image in [image for image in images(page) if "_images/" in image["src"]]:
+            assert image.get("width") and image.get("height"), f"{name}: {image['src']} states no width and height"
+            svg = (page.parent / image["src"]).read_text()
+            width, height = map(float, re.search(r'viewBox="0 0 ([\d.]+) ([\d.]+)"', svg).groups())
+            assert abs(int(image["width"]) / int(image["height"]) - width / height) < 0.01, (name, image["src"])
+
+
+# Where the last section of the page starts, from the top of the document, in CSS pixels.
+LAST_SECTION_TOP = (
+    "() => [...document.querySelectorAll('article section[id]')].pop().getBoundingClientRect().top + scrollY"
+)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [390, 1280], ids=["phone", "desktop"])
+def test_nothing_below_a_picture_moves_when_the_picture_arrives(browser, site_url: str, width: int) -> None:
+    """A link to a section below a picture lands on it even while the picture is loading."""
+    context = browser.new_context(viewport={"width": width, "height": 844})
+    held = []
+    context.route("**/_images/*.svg", lambda route: held.append(route))  # each picture waits until it is let through
+    try:
+        page = context.new_page()
+        moved = []
+        for name in PICTURES:
+            page.goto(f"{site_url}/examples/{name}.html", wait_until="domcontentloaded")
+            before = page.evaluate(LAST_SECTION_TOP)
+            assert held, f"{name}: no picture was requested"
+            while held:
+                held.pop().continue_()
+            page.wait_for_function("[...document.images].every(image => image.complete && image.naturalWidth)")
+            after = page.evaluate(LAST_SECTION_TOP)
+            if abs(after - before) > 1:
+                moved.append(f"{name}: the last section moved from {before:.0f} px to {after:.0f} px")
+        assert not moved, "\n".join(moved)
+    finally:
+        context.close()
 
 
 def test_pictures_are_the_same_whatever_matplotlib_state_a_page_left() -> None:

@@ -222,7 +222,9 @@ def _header(app, docname: str, kind: str) -> str:
 
 
 TABLE = re.compile(r"<table\b.*?</table>", re.DOTALL)
-FIGURE = re.compile(r'<img [^>]*src="[^"]*_images/[^"]+\.svg"[^>]*>')
+FIGURE = re.compile(r'<img [^>]*src="[^"]*_images/([^"/]+\.svg)"[^>]*>')
+#: Matplotlib's SVG size, in points: `<svg ... width="705.6pt" height="280.8pt"`.
+SVG_SIZE = re.compile(r'<svg\b[^>]*?\swidth="([\d.]+)pt"[^>]*?\sheight="([\d.]+)pt"')
 CODE = re.compile(r'<code class="docutils literal notranslate">(.*?)</code>', re.DOTALL)
 
 
@@ -247,13 +249,36 @@ def _label_cells(table: str) -> str:
     return table[:start] + re.sub(r"<tr\b.*?</tr>", label_row, table[start:], flags=re.DOTALL)
 
 
-def _for_small_screens(body: str) -> str:
+def _figure_sizes(env) -> dict[str, tuple[int, int]]:
+    """Each drawn figure's size in CSS pixels, by the name the build gives its file in
+    _images/, read from the SVG the page's execution wrote."""
+    sizes = {}
+    for source, (_, name) in env.images.items():
+        if name.endswith(".svg"):
+            found = SVG_SIZE.search(Path(env.srcdir, source).read_text(encoding="utf-8")[:2000])
+            if found:
+                sizes[name] = tuple(round(float(points) * 4 / 3) for points in found.groups())
+    return sizes
+
+
+def _for_small_screens(body: str, sizes: dict[str, tuple[int, int]]) -> str:
     """Tables that stack on a phone; shapes that never break inside (``(batch, units)`` is
     one unit: a code span of a tuple gets the class ``shape``); and the drawn figures in a
     box that scrolls sideways, so that a phone shows them at their natural size, where every
-    label is at least 12 px (docs/_static/site.css; keras_rnn_returns/diagrams.py)."""
+    label is at least 12 px (docs/_static/site.css; keras_rnn_returns/diagrams.py). Each
+    figure states its ``width`` and ``height`` (``sizes``), so the browser keeps its room
+    before the file arrives, and nothing below it moves, a section a link points to
+    included, when it does."""
     body = TABLE.sub(lambda table: _label_cells(table.group(0)), body)
-    body = FIGURE.sub(r'<div class="figure-scroll" tabindex="0">\g<0></div>', body)
+
+    def boxed(image: re.Match) -> str:
+        tag = image.group(0)
+        if image.group(1) in sizes and " width=" not in tag:
+            width, height = sizes[image.group(1)]
+            tag = tag.replace("<img ", f'<img width="{width}" height="{height}" ', 1)
+        return f'<div class="figure-scroll" tabindex="0">{tag}</div>'
+
+    body = FIGURE.sub(boxed, body)
     return CODE.sub(
         lambda code: (
             code.group(0).replace('literal notranslate"', 'literal notranslate shape"', 1)
@@ -275,7 +300,7 @@ def _defer(script):
 
 def _add_page_context(app, pagename, templatename, context, doctree) -> None:
     if "body" in context:
-        context["body"] = _for_small_screens(context["body"])
+        context["body"] = _for_small_screens(context["body"], _figure_sizes(app.env))
     context["script_files"] = [_defer(script) for script in context.get("script_files", [])]
     if _downloadable(app.env, pagename):
         name = pagename.rsplit("/", 1)[-1]
