@@ -254,8 +254,9 @@ def _figure_sizes(env) -> dict[str, tuple[int, int]]:
     _images/, read from the SVG the page's execution wrote."""
     sizes = {}
     for source, (_, name) in env.images.items():
-        if name.endswith(".svg"):
-            found = SVG_SIZE.search(Path(env.srcdir, source).read_text(encoding="utf-8")[:2000])
+        path = Path(env.srcdir, source)
+        if name.endswith(".svg") and path.is_file():  # a missing file: Sphinx's own warning names it
+            found = SVG_SIZE.search(path.read_text(encoding="utf-8")[:2000])
             if found:
                 sizes[name] = tuple(round(float(points) * 4 / 3) for points in found.groups())
     return sizes
