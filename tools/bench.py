@@ -160,7 +160,8 @@ def copy_sources(copy: Path) -> Path:
     return copy
 
 
-def bench(workdir: Path) -> dict:
+def bench(workdir: Path) -> tuple[dict, dict]:
+    """The phases' figures, and every page's as a script."""
     project = copy_sources(workdir / "project")
     # The build runs kernels with the `python` on PATH: this one. A tag of its own gives the
     # copy a kernel server of its own (cold at first, like a new machine's), which the

@@ -249,34 +249,31 @@ def _label_cells(table: str) -> str:
     return table[:start] + re.sub(r"<tr\b.*?</tr>", label_row, table[start:], flags=re.DOTALL)
 
 
-def _figure_sizes(env) -> dict[str, tuple[int, int]]:
-    """Each drawn figure's size in CSS pixels, by the name the build gives its file in
-    _images/, read from the SVG the page's execution wrote."""
-    sizes = {}
-    for source, (_, name) in env.images.items():
+def _figure_size(env, name: str) -> tuple[int, int] | None:
+    """The size in CSS pixels of the drawn figure the build names ``name`` in _images/, read
+    from the SVG the page's execution wrote (a missing file: Sphinx's own warning names it)."""
+    for source, (_, unique_name) in env.images.items():
         path = Path(env.srcdir, source)
-        if name.endswith(".svg") and path.is_file():  # a missing file: Sphinx's own warning names it
+        if unique_name == name and path.is_file():
             found = SVG_SIZE.search(path.read_text(encoding="utf-8")[:2000])
-            if found:
-                sizes[name] = tuple(round(float(points) * 4 / 3) for points in found.groups())
-    return sizes
+            return tuple(round(float(points) * 4 / 3) for points in found.groups()) if found else None
+    return None
 
 
-def _for_small_screens(body: str, sizes: dict[str, tuple[int, int]]) -> str:
+def _for_small_screens(body: str, size_of) -> str:
     """Tables that stack on a phone; shapes that never break inside (``(batch, units)`` is
     one unit: a code span of a tuple gets the class ``shape``); and the drawn figures in a
     box that scrolls sideways, so that a phone shows them at their natural size, where every
     label is at least 12 px (docs/_static/site.css; keras_rnn_returns/diagrams.py). Each
-    figure states its ``width`` and ``height`` (``sizes``), so the browser keeps its room
+    figure states its ``width`` and ``height`` (``size_of`` its file's name), so the browser keeps its room
     before the file arrives, and nothing below it moves, a section a link points to
     included, when it does."""
     body = TABLE.sub(lambda table: _label_cells(table.group(0)), body)
 
     def boxed(image: re.Match) -> str:
-        tag = image.group(0)
-        if image.group(1) in sizes and " width=" not in tag:
-            width, height = sizes[image.group(1)]
-            tag = tag.replace("<img ", f'<img width="{width}" height="{height}" ', 1)
+        tag, size = image.group(0), size_of(image.group(1))
+        if size and " width=" not in tag:
+            tag = tag.replace("<img ", f'<img width="{size[0]}" height="{size[1]}" ', 1)
         return f'<div class="figure-scroll" tabindex="0">{tag}</div>'
 
     body = FIGURE.sub(boxed, body)
@@ -301,7 +298,7 @@ def _defer(script):
 
 def _add_page_context(app, pagename, templatename, context, doctree) -> None:
     if "body" in context:
-        context["body"] = _for_small_screens(context["body"], _figure_sizes(app.env))
+        context["body"] = _for_small_screens(context["body"], lambda name: _figure_size(app.env, name))
     context["script_files"] = [_defer(script) for script in context.get("script_files", [])]
     if _downloadable(app.env, pagename):
         name = pagename.rsplit("/", 1)[-1]
