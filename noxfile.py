@@ -148,8 +148,7 @@ def versions(session: nox.Session, stack: str) -> None:
 @nox.session
 @nox.parametrize("backend", list(BACKENDS))
 def backends(session: nox.Session, backend: str) -> None:
-    """Execute every page and doctest on one Keras backend (tensorflow, jax, torch), each in its own cache;
-    check the NumPy reference and the PyTorch conversion against Keras on it."""
+    """Execute every page and doctest on one Keras backend in its own cache; check the NumPy and PyTorch code on it."""
     _install(session)
     session.env["KERAS_BACKEND"] = backend
     session.run("python", str(ROOT / "tools" / "execute_everything.py"), str(BUILD / "backends" / backend))
