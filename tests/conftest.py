@@ -271,6 +271,12 @@ def fixture_site(tmp_path: Path) -> Path:
     return Path(shutil.copytree(FIXTURE, tmp_path / "site", ignore=shutil.ignore_patterns("_build")))
 
 
+def nox_list(*arguments: str) -> subprocess.CompletedProcess[str]:
+    """``nox --list`` of the project's noxfile, with ``arguments`` (``--json``, ``-s`` names…)."""
+    command = [sys.executable, "-m", "nox", "--noxfile", str(ROOT / "noxfile.py"), "--list", *arguments]
+    return subprocess.run(command, capture_output=True, text=True)
+
+
 def build_command(site: Path, builder: str = "html", **env: str) -> tuple[list[str], dict[str, str]]:
     """The command and environment that build ``site`` as the nox sessions build (noxfile.SPHINX)."""
     from noxfile import SPHINX

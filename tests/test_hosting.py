@@ -4,22 +4,16 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 
 import yaml
-from conftest import ROOT
+from conftest import ROOT, nox_list
 
 SESSION_CALL = re.compile(r"(?:nox|noxfile\.py)\s+-s\s+([\w-]+)")
 
 
 def sessions(*names: str) -> set[str]:
     """Those of ``names`` that the noxfile defines (nox lists only the sessions it would run)."""
-    listed = subprocess.run(
-        [sys.executable, "-m", "nox", "--noxfile", str(ROOT / "noxfile.py"), "--list", "--json", "-s", *names],
-        capture_output=True,
-        text=True,
-    )
+    listed = nox_list("--json", "-s", *names)
     return {session["name"] for session in json.loads(listed.stdout or "[]")} if listed.returncode == 0 else set()
 
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import html
 import re
-import subprocess
 import sys
 from pathlib import Path
 
-from conftest import ROOT
+from conftest import ROOT, nox_list
 
 README = (ROOT / "README.md").read_text()
 
@@ -45,14 +44,10 @@ def test_supported_range_stated_is_the_range_the_matrix_runs() -> None:
 
 def test_nox_l_the_list_the_readme_points_to_describes_every_session_in_a_whole_sentence() -> None:
     assert "nox -l" in README
-    listed = subprocess.run(
-        [sys.executable, "-m", "nox", "--noxfile", str(ROOT / "noxfile.py"), "--list"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    listed = nox_list()
+    assert listed.returncode == 0, listed.stderr
     # "* tests -> Every check: ..."; nox shows a docstring's first line only, so it must stand alone.
-    described = dict(line[2:].split(" -> ", 1) for line in listed.splitlines() if line[:2] in ("* ", "- "))
+    described = dict(line[2:].split(" -> ", 1) for line in listed.stdout.splitlines() if line[:2] in ("* ", "- "))
     assert {"docs", "serve", "tests", "bench", "lint"} <= set(described)
     cut_short = {name: text for name, text in described.items() if not text.endswith(".")}
     assert not cut_short, cut_short
