@@ -11,7 +11,7 @@ build starts it as it starts (``--warm``), while Sphinx loads.
 
 Isolation: each page still runs in a process of its own, from a snapshot of the server
 taken right after the imports, never after another page. What the imports read from the
-environment (KERAS_BACKEND, TF_* variables) is fixed when the server starts, so those
+environment (KERAS_BACKEND, TF_* and JAX_* variables) is fixed when the server starts, so those
 variables, the Python, and the installed versions of what it imports key the server: a
 change starts another. Where fork is unavailable, or the server cannot start, the launcher
 runs ipykernel the ordinary way.
@@ -53,7 +53,7 @@ def _server_key() -> str:
         with contextlib.suppress(metadata.PackageNotFoundError):
             key.update(f"{package}=={metadata.version(package)}".encode())
     for name, value in sorted(os.environ.items()):
-        if name.startswith(("KERAS_", "TF_", "CUDA_", "XLA_", "MPL", "WARM_KERNEL_TAG")):
+        if name.startswith(("KERAS_", "TF_", "JAX_", "CUDA_", "XLA_", "MPL", "WARM_KERNEL_TAG")):
             key.update(f"{name}={value}".encode())
     return key.hexdigest()[:16]
 
