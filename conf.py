@@ -39,7 +39,8 @@ os.environ["JUPYTER_PATH"] = os.pathsep.join(
 )
 
 # The site's own extensions, in docs/_ext: how pages execute (execution.py), links to
-# Keras's source (citations.py), and what the site publishes besides the pages (site_extras.py).
+# Keras's source (citations.py), how claims about other environments are proven
+# (provenance.py), and what the site publishes besides the pages (site_extras.py).
 sys.path.insert(0, str(ROOT / "docs" / "_ext"))
 from execution import READER_MODULES, cache_key  # noqa: E402
 
@@ -51,6 +52,8 @@ extensions = [
     "notfound.extension",  # a 404 page whose links and styles work at any depth
     "sphinxext.opengraph",  # Open Graph tags, for link previews
     "citations",  # docs/_ext: {keras-source} links to the lines of the Keras release that built the page
+    # docs/_ext: a sentence about a GPU, another backend or release says how it is proven (a warning if not)
+    "provenance",
     "site_extras",  # docs/_ext: downloads, shapes.json, default description, robots.txt, sitemap
 ]
 

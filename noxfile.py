@@ -62,9 +62,9 @@ nox.options.sessions = ["tests"]  # plain `nox` runs every check
 # -n nitpicky, -W warnings are errors, --keep-going reports them all first, -j auto: every core;
 # -T: when a page raises in a -j worker, only -T's traceback still shows the failing cell.
 SPHINX = ("python", "-m", "sphinx", "-nW", "--keep-going", "-j", "auto", "-T")
-#: The Keras 3 / TensorFlow pairs `versions` proves: the oldest every page passes on, and the pins. The
-#: oldest's JAX is of its time: TensorFlow 2.16 pins ml-dtypes 0.3, which JAX 0.10 refuses to import.
-SUPPORTED = {"oldest": ("keras==3.3.3", "tensorflow==2.16.2", "tf-keras==2.16.0", "jax[cpu]==0.4.26"), "pinned": ()}
+#: The Keras 3 / TensorFlow pairs `versions` proves: the oldest every page passes on (its pins, and why
+#: they, are in requirements-oldest.txt, which the pages' provenance marks read too), and the pins.
+SUPPORTED = {"oldest": ("-r", str(ROOT / "requirements-oldest.txt")), "pinned": ()}
 #: Keras's backends `backends` executes every page on.
 BACKENDS = ("tensorflow", "jax", "torch")
 

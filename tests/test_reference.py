@@ -103,6 +103,47 @@ def test_numpy_rnn_accepts_dropout_where_it_changes_nothing(x) -> None:
     assert_same(ours, keras_returns(layer, x, training=False))
 
 
+LEADING_PADDING = np.array([[True] * TIMESTEPS, [False, False] + [True] * (TIMESTEPS - 2), [False] * TIMESTEPS])
+
+
+@pytest.mark.parametrize("go_backwards", [False, True], ids=["forwards", "go_backwards"])
+@pytest.mark.parametrize("kind", KINDS)
+def test_numpy_rnn_reproduces_this_backend_at_masked_steps_before_an_initial_state(kind, go_backwards, x) -> None:
+    """The one place Keras's backends differ (JAX: the initial h; the others: zeros), on the
+    backend this runs on (`nox -s backends` runs it on each), masked rows read either way."""
+    layer = built(getattr(keras.layers, kind)(UNITS, return_sequences=True, return_state=True, go_backwards=go_backwards), x)
+    initial = states(STATES[kind])
+    mask = LEADING_PADDING[:, ::-1] if go_backwards else LEADING_PADDING  # masked where reading starts
+
+    ours = rnn(kind, x, layer.get_weights(), initial_state=initial, mask=mask, go_backwards=go_backwards,
+               return_sequences=True, return_state=True, backend=keras.backend.backend())  # fmt: skip
+
+    assert_same(ours, keras_returns(layer, x, initial_state=initial, mask=mask))
+    first_two = ours[0][1, :2]  # the second row's first two outputs, masked
+    expected = np.stack([initial[0][1]] * 2) if keras.backend.backend() == "jax" else np.zeros_like(first_two)
+    np.testing.assert_allclose(first_two, expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_numpy_rnn_reproduces_this_backend_for_a_bidirectional_initial_state_and_mask(kind: str, x) -> None:
+    wrapper = built(keras.layers.Bidirectional(getattr(keras.layers, kind)(UNITS, return_state=True)), x)
+    initial = states(2 * STATES[kind])
+
+    ours = bidirectional(kind, x, wrapper.get_weights(), initial_state=initial, mask=LEADING_PADDING,
+                         return_state=True, backend=keras.backend.backend())  # fmt: skip
+
+    assert_same(ours, keras_returns(wrapper, x, initial_state=initial, mask=LEADING_PADDING))
+
+
+def test_numpy_rnn_does_not_guess_the_backend_where_backends_differ(x) -> None:
+    weights = built(keras.layers.GRU(UNITS), x).get_weights()
+    with pytest.raises(NotImplementedError, match=r"pass backend=keras\.backend\.backend\(\)"):
+        rnn("GRU", x, weights, initial_state=states(1)[0], mask=LEADING_PADDING)
+    # ... and needs no backend where they agree: no initial state, or no leading masked step.
+    rnn("GRU", x, weights, mask=LEADING_PADDING)
+    rnn("GRU", x, weights, initial_state=states(1)[0], mask=LEADING_PADDING[:1].repeat(BATCH, axis=0))
+
+
 @pytest.mark.parametrize(
     ("kind", "initial", "message"),
     [
@@ -197,3 +238,10 @@ def test_keras_torch_recognises_a_gru_without_reset_after_by_its_weights(x) -> N
     weights = built(keras.layers.GRU(UNITS, reset_after=False), x).get_weights()
     with pytest.raises(NotImplementedError, match=r"^reset_after=False"):
         to_torch("GRU", weights)  # the option not passed: the (3·units,) bias gives it away
+
+
+def test_keras_torch_refuses_a_projected_lstm_naming_proj_size(x) -> None:
+    params = to_torch("LSTM", built(keras.layers.LSTM(UNITS), x).get_weights())
+    params["weight_hr_l0"] = np.zeros((2, UNITS))  # what nn.LSTM(..., proj_size=2) adds
+    with pytest.raises(NotImplementedError, match=r"^proj_size=2"):
+        from_torch("LSTM", params)

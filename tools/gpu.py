@@ -1,73 +1,112 @@
-"""Masking on a GPU against a CPU: `nox -s gpu` (not part of `nox -s tests`).
+"""Masking on a CUDA GPU against the CPU, recorded: `nox -s gpu` (not part of `nox -s tests`).
 
-Where a CUDA GPU is visible, runs the masking page's cases (LSTM and GRU, right-padded
-masks, which Keras's cuDNN path takes, and left padding and gaps with `use_cudnn=False`,
-the way out the page names) once on the GPU and once on the CPU with the same weights,
-and fails on any difference beyond float tolerance; a left-padded mask with cuDNN allowed
-must raise, as the page says. Where no GPU is visible it says so and exits non-zero: it
-has checked nothing.
+For each of Keras's JAX and PyTorch backends that sees a CUDA GPU, runs the masking page's
+cases (keras_rnn_returns/gpu.py: no mask, right-padded, left-padded, a fully masked row; LSTM
+and GRU; every return_sequences / return_state) in a process of its own, on the GPU and on
+the CPU with the same weights, and writes what it saw, with the machine and versions that
+saw it, to keras_rnn_returns/gpu_masking.json (commit it: the masking page renders it). It
+prints every difference between GPU and CPU; differences are findings, not failures.
+TensorFlow's cuDNN path is not run: the GPU machines this project may borrow have no
+TensorFlow, so the pages cite it instead.
+
+Where no GPU is visible it says "no GPU visible", writes nothing and exits non-zero: it
+has checked nothing. Usage: python tools/gpu.py [RECORD]; on a bare machine with torch
+and JAX, put the repository root on PYTHONPATH (it imports keras_rnn_returns).
 """
 
 from __future__ import annotations
 
+import datetime
+import json
 import os
+import platform
+import subprocess
 import sys
+from importlib import metadata
+from pathlib import Path
 
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-
-import keras
-import numpy as np
-import tensorflow as tf
-
-TOLERANCE = {"rtol": 1e-4, "atol": 1e-5}  # cuDNN sums in another order than the CPU kernel
+ROOT = Path(__file__).resolve().parents[1]
+BACKENDS = ("jax", "torch")
 
 
-def cases():
-    """(name, layer kind, use_cudnn, sequences, mask): the masking page's paddings, on a batch."""
-    rng = np.random.default_rng(0)
-    data = rng.normal(size=(4, 7, 3)).astype("float32")
-    right = np.array([[True] * length + [False] * (7 - length) for length in (7, 5, 3, 1)])
-    left = right[:, ::-1].copy()
-    gaps = np.array([[step % 2 == 0 or step == 1 for step in range(7)]] * 4)
-    for kind in ("LSTM", "GRU"):
-        yield f"{kind}, right padding, cuDNN allowed", kind, "auto", data, right
-        yield f"{kind}, left padding, use_cudnn=False", kind, False, data, left
-        yield f"{kind}, gaps, use_cudnn=False", kind, False, data, gaps
-
-
-def run(kind: str, use_cudnn, data, mask, device: str, weights=None):
-    with tf.device(device):
-        layer = getattr(keras.layers, kind)(5, return_sequences=True, return_state=True, use_cudnn=use_cudnn)
-        layer.build(data.shape)
-        if weights is not None:
-            layer.set_weights(weights)
-        return [keras.ops.convert_to_numpy(t) for t in layer(data, mask=mask)], layer.get_weights()
-
-
-def main() -> int:
-    gpus = tf.config.list_physical_devices("GPU")
-    if not gpus:
-        print("no GPU visible: TensorFlow lists no GPU device here, so nothing was compared", file=sys.stderr)
-        return 1
-    keras.utils.set_random_seed(0)
-    failures = []
-    for name, kind, use_cudnn, data, mask in cases():
-        on_gpu, weights = run(kind, use_cudnn, data, mask, "/GPU:0")
-        on_cpu, _ = run(kind, use_cudnn, data, mask, "/CPU:0", weights)
-        worst = max(float(np.max(np.abs(g - c))) for g, c in zip(on_gpu, on_cpu, strict=True))
-        same = all(np.allclose(g, c, **TOLERANCE) for g, c in zip(on_gpu, on_cpu, strict=True))
-        print(f"{name}: largest difference {worst:.2e} {'ok' if same else 'DIFFERS'}")
-        failures += [] if same else [name]
-    left = next(case for case in cases() if "left" in case[0])
+def visible_gpu(backend: str) -> str | None:
+    """The name of the CUDA GPU ``backend``'s own library sees, without importing Keras."""
     try:
-        run(left[1], "auto", left[3], left[4], "/GPU:0")
-        failures.append("a left-padded mask with cuDNN allowed did not raise")
-    except Exception as error:  # InvalidArgumentError, from Keras's mask check
-        print(f"left padding, cuDNN allowed: raises {type(error).__name__}, as the page says")
-    if failures:
-        print("failed: " + "; ".join(failures), file=sys.stderr)
-    return 1 if failures else 0
+        if backend == "torch":
+            import torch
+
+            return torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
+        import jax
+
+        gpus = [device for device in jax.devices() if device.platform == "gpu"]
+        return gpus[0].device_kind if gpus else None
+    except Exception:  # noqa: BLE001 -- a library that cannot start sees no GPU
+        return None
+
+
+def machine() -> dict:
+    """The driver and CUDA version nvidia-smi reports, and this Python."""
+    found = {"python": platform.python_version()}
+    try:
+        smi = subprocess.run(["nvidia-smi"], capture_output=True, text=True, check=True).stdout
+        header = next(line for line in smi.splitlines() if "Driver Version" in line)
+        found["driver"] = header.split("Driver Version:")[1].split()[0]
+        found["cuda"] = header.split("CUDA Version:")[1].split()[0] if "CUDA Version:" in header else None
+    except (OSError, subprocess.CalledProcessError, StopIteration, IndexError):
+        found["driver"] = found["cuda"] = None
+    return found
+
+
+#: How a process is kept off the GPU: each backend's own switch.
+CPU_ONLY = {"jax": {"JAX_PLATFORMS": "cpu"}, "torch": {"CUDA_VISIBLE_DEVICES": ""}}
+
+
+def one_process() -> None:
+    """In a process of its own (KERAS_BACKEND, and the device, set by :func:`main`): the
+    cases on this process's default device, as JSON."""
+    from keras_rnn_returns.gpu import run_cases
+
+    json.dump(run_cases(), sys.stdout)
+
+
+def run(backend: str, on_cpu: bool) -> list[dict]:
+    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, "KERAS_BACKEND": backend, "PYTHONPATH": path, **(CPU_ONLY[backend] if on_cpu else {})}
+    done = subprocess.run([sys.executable, __file__, "--one-process"], env=env, capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"{backend} on the {'CPU' if on_cpu else 'GPU'}: the cases failed to run:\n{done.stderr}")
+    return json.loads(done.stdout)
+
+
+def main(record_path: Path) -> int:
+    from keras_rnn_returns.gpu import compare, side_by_side
+
+    seen = {backend: visible_gpu(backend) for backend in BACKENDS}
+    if not any(seen.values()):
+        print(
+            "no GPU visible: neither PyTorch (torch.cuda.is_available()) nor JAX (jax.devices()) sees a CUDA GPU "
+            "here, so nothing was run on one and no record was written. Run `nox -s gpu` on a machine with one.",
+            file=sys.stderr,
+        )
+        return 1
+    record = {"recorded": datetime.date.today().isoformat(), "machine": machine(), "backends": {}}
+    for backend, device in seen.items():
+        if not device:
+            print(f"{backend}: sees no GPU; not recorded", file=sys.stderr)
+            continue
+        library = "jax" if backend == "jax" else "torch"
+        versions = {name: metadata.version(name) for name in ("keras", "numpy", library)}
+        cases = side_by_side(run(backend, on_cpu=False), run(backend, on_cpu=True))
+        record["backends"][backend] = {"device": device, "versions": versions, "cases": cases}
+        print(f"{backend} on {device}: {len(cases)} cases, GPU vs CPU:")
+        print("\n".join(f"  {line}" for line in compare(cases)) or "  the same everywhere")
+    record_path.write_text(json.dumps(record, indent=1) + "\n")
+    print(f"wrote {record_path}")
+    return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    if sys.argv[1:] == ["--one-process"]:
+        one_process()
+    else:
+        sys.exit(main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "keras_rnn_returns" / "gpu_masking.json"))

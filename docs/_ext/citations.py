@@ -5,8 +5,11 @@ that built the page::
     {keras-source}`the alias <keras/src/layers/rnn/rnn.py::def reset_states..self.reset_state()>`
     {keras-source}`the check <>=3.12 keras/src/layers/rnn/rnn.py::If an RNN is stateful>`
 
-The role looks for the quoted text (``start``, or ``start..end`` for a span) in the
-installed Keras and links that release's tag at the lines where it is, so a reader can
+    {keras-source}`the comment <keras/src/backend/tensorflow/rnn.py::def _cudnn_lstm( >> # In the case..last_output = state>`
+
+The role looks for the quoted text (``start``, or ``start..end`` for a span; a text Keras
+writes twice is found after a unique one, ``anchor >> start``) in the installed Keras and
+links that release's tag at the lines where it is, so a reader can
 check us against the code that ran. A text that is not there, or is there twice, is a
 build warning (an error under ``-W``): when Keras moves or rewords it, the build says so
 instead of linking the wrong lines. A statement about code that only exists from some
@@ -49,7 +52,16 @@ def source_link(target: str, installed: Path, version: str) -> tuple[str, str | 
     if not file.is_file():
         return "", f"keras-source: Keras {version} has no {path}"
     lines = file.read_text(encoding="utf-8").splitlines()
-    found = [number for number, line in enumerate(lines, 1) if start in line]
+    after = 0  # the line to look from: after the anchor's, if there is one
+    if " >> " in start:
+        anchor, start = start.split(" >> ", 1)
+        anchors = [number for number, line in enumerate(lines, 1) if anchor in line]
+        if len(anchors) != 1:
+            return "", f"keras-source: {anchor!r} is in {path} of Keras {version} {len(anchors)} times, not once"
+        after = anchors[0]
+        found = [number for number, line in enumerate(lines[after:], after + 1) if start in line][:1]
+    else:
+        found = [number for number, line in enumerate(lines, 1) if start in line]
     if len(found) != 1:
         return "", f"keras-source: {start!r} is in {path} of Keras {version} {len(found)} times, not once"
     first = last = found[0]

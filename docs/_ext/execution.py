@@ -38,8 +38,9 @@ def shared_code_files() -> list[Path]:
                 f"{name} is not installed, and the pages import it. Build with `nox -s docs` (it installs "
                 "requirements-backends.txt and this project), or run `pip install -r requirements-backends.txt -e .`."
             )
-        if spec.submodule_search_locations:  # the package: every module in it
-            files += sorted(Path(spec.origin).parent.glob("*.py"))
+        if spec.submodule_search_locations:  # the package: every module in it, and its records (GPU: gpu.py)
+            folder = Path(spec.origin).parent
+            files += sorted([*folder.glob("*.py"), *folder.glob("*.json")])
         else:
             files.append(Path(spec.origin))
     return files

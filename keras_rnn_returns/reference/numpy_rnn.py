@@ -22,7 +22,10 @@ True
 
 What it does not reproduce raises ``NotImplementedError`` naming the option (other
 activations, ``stateful=True``, dropout while training), never a silently different
-result. Clarity beats speed: nothing is vectorised over time. Computed in float64,
+result. Keras's backends differ in one place: with an ``initial_state`` and a mask, at
+masked steps before a sequence's first real step, JAX outputs the initial ``h`` where
+TensorFlow and PyTorch output zeros. There, pass ``backend=keras.backend.backend()``;
+without it, such a call raises. Clarity beats speed: nothing is vectorised over time. Computed in float64,
 returned as float32, as Keras computes by default.
 """
 
@@ -151,6 +154,7 @@ def rnn(
     training=False,
     stateful=False,
     unroll=False,  # unrolling changes how Keras loops, not what it computes
+    backend=None,
 ):
     """Run ``keras.layers.LSTM``, ``GRU`` or ``SimpleRNN`` (``kind``) on ``x`` with NumPy.
 
@@ -160,8 +164,12 @@ def rnn(
     or SimpleRNN, or a list (``[h, c]`` for an LSTM). ``mask`` is ``(batch, timesteps)``
     booleans: at a masked step the states are carried over unchanged and the output is the
     previous step's output (zeros with ``zero_output_for_mask``, which ``Bidirectional``
-    sets when it returns sequences). With ``go_backwards`` the sequence is read from its
-    last step, and the output sequence stays in the order it was computed.
+    sets when it returns sequences). Before a sequence's first real step there is no
+    previous output: Keras on TensorFlow and PyTorch outputs zeros, on JAX the initial
+    ``h``; ``backend`` (``"tensorflow"``, ``"jax"`` or ``"torch"``) says which to
+    reproduce, and is needed only where they differ (an ``initial_state`` and such a step).
+    With ``go_backwards`` the sequence is read from its last step, and the output sequence
+    stays in the order it was computed.
 
     Returns the output, or with ``return_state`` a tuple ``(output, *final_states)``.
 
@@ -173,6 +181,10 @@ def rnn(
     Traceback (most recent call last):
     ...
     NotImplementedError: activation='relu': only 'tanh', the default, is written out here
+    >>> rnn("SimpleRNN", x, weights, initial_state=np.ones((1, 3)), mask=[[False, True, True]])
+    Traceback (most recent call last):
+    ...
+    NotImplementedError: backend=None: with an initial_state, Keras's backends differ at masked steps before the first real one (JAX outputs the initial h, TensorFlow and PyTorch zeros); pass backend=keras.backend.backend()
     """
     _not_reproduced(kind, activation, recurrent_activation, stateful, dropout, recurrent_dropout, training)
     weights = [np.asarray(w, dtype="float64") for w in weights]
@@ -202,6 +214,15 @@ def rnn(
             )
         states = [np.asarray(s, dtype="float64") for s in given]
     mask = np.ones((batch, timesteps), bool) if mask is None else np.asarray(mask, bool)
+    if backend not in (None, "tensorflow", "jax", "torch"):
+        raise ValueError(f"backend must be 'tensorflow', 'jax' or 'torch' (keras.backend.backend()), got {backend!r}")
+    first_read = mask[:, -1] if go_backwards else mask[:, 0]
+    leading_masked = initial_state is not None and not zero_output_for_mask and not first_read.all()
+    if leading_masked and backend is None:
+        raise NotImplementedError(
+            "backend=None: with an initial_state, Keras's backends differ at masked steps before the first real "
+            "one (JAX outputs the initial h, TensorFlow and PyTorch zeros); pass backend=keras.backend.backend()"
+        )
 
     if kind == "LSTM":
         step = lstm_step
@@ -210,7 +231,9 @@ def rnn(
     else:
         step = simple_rnn_step
 
-    output = np.zeros((batch, units))  # what a masked first step emits
+    # What a masked first step emits: zeros, or on JAX the first state, h (its source: "Assume
+    # the first state is the previous output").
+    output = states[0].copy() if backend == "jax" else np.zeros((batch, units))
     outputs = []
     order = reversed(range(timesteps)) if go_backwards else range(timesteps)
     for t in order:  # with go_backwards the outputs stay in the order they were computed
