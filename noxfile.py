@@ -165,7 +165,7 @@ def bench(session: nox.Session) -> None:
 
 @nox.session
 def gpu(session: nox.Session) -> None:
-    """Masking on a CUDA GPU against the CPU (tools/gpu.py); "no GPU visible", and fails, elsewhere. Not in tests."""
+    """Record the masking page's cases on a CUDA GPU against its CPU, on JAX and PyTorch (tools/gpu.py); fails elsewhere."""
     _install(session)
     session.run("python", str(ROOT / "tools" / "gpu.py"))
 

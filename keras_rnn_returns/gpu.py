@@ -185,3 +185,8 @@ def record_section(record: dict, keras_version: str) -> str:
             )
         parts += [provenance, record_table(found)]
     return "\n\n".join(parts)
+
+
+def stale(record: dict, keras_version: str) -> list[str]:
+    """The backends whose record was made with another Keras than ``keras_version``."""
+    return sorted(name for name, found in record["backends"].items() if found["versions"]["keras"] != keras_version)
