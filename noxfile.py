@@ -165,7 +165,7 @@ def bench(session: nox.Session) -> None:
 
 @nox.session
 def gpu(session: nox.Session) -> None:
-    """Record the masking page's cases on a CUDA GPU against its CPU, on JAX and PyTorch (tools/gpu.py); fails elsewhere."""
+    """Record the masking cases on a CUDA GPU and its CPU, JAX and PyTorch (tools/gpu.py); fails without a GPU."""
     _install(session)
     session.run("python", str(ROOT / "tools" / "gpu.py"))
 

@@ -30,7 +30,9 @@ UNSCOPED = "On a GPU the output at padded steps is zeros, and the last row is no
 @pytest.mark.parametrize("page", PAGES, ids=lambda page: page.stem)
 def test_every_sentence_about_another_environment_says_how_it_is_proven(page: Path) -> None:
     problems = unproven(page.read_text(encoding="utf-8"), LINKED)
-    assert not problems, "\n".join(f"{page.name}:{line} names {env} unproven: {text[:160]}" for line, env, text in problems)
+    assert not problems, "\n".join(
+        f"{page.name}:{line} names {env} unproven: {text[:160]}" for line, env, text in problems
+    )
 
 
 def test_an_unscoped_gpu_sentence_is_caught_with_its_line() -> None:
@@ -60,7 +62,7 @@ def test_an_unproven_sentence_about_each_environment_is_caught(sentence: str, en
 @pytest.mark.parametrize(
     "proof",
     [
-        "{not-executed}`Keras's source <keras/src/backend/jax/rnn.py::# Assume the first state is the previous output.>`",
+        "{not-executed}`its source <keras/src/backend/jax/rnn.py::# Assume the first state is the previous output.>`",
         "{not-executed}`keras-team/keras#20875`",
         "([executed on the stateful page](stateful-layers.md))",
     ],
@@ -127,7 +129,9 @@ def test_the_gpu_check_fails_saying_no_gpu_visible_where_there_is_none(tmp_path:
     record = tmp_path / "gpu_masking.json"
     env = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "JAX_PLATFORMS": "cpu"}  # as on a machine without one
 
-    done = subprocess.run([sys.executable, str(ROOT / "tools" / "gpu.py"), str(record)], env=env, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "gpu.py"), str(record)], env=env, capture_output=True, text=True
+    )
 
     assert done.returncode == 1
     assert done.stderr.startswith("no GPU visible")
@@ -148,7 +152,9 @@ def test_a_record_from_another_keras_is_stale_and_the_page_says_so() -> None:
     record = {
         "recorded": "2026-01-01",
         "machine": {"driver": "1", "cuda": "2", "python": "3.11"},
-        "backends": {"jax": {"device": "a GPU", "versions": {"keras": "3.0.0", "jax": "0", "numpy": "2"}, "cases": cases}},
+        "backends": {
+            "jax": {"device": "a GPU", "versions": {"keras": "3.0.0", "jax": "0", "numpy": "2"}, "cases": cases}
+        },
     }
 
     assert gpu.stale(record, "3.15.1") == ["jax"]

@@ -111,7 +111,9 @@ LEADING_PADDING = np.array([[True] * TIMESTEPS, [False, False] + [True] * (TIMES
 def test_numpy_rnn_reproduces_this_backend_at_masked_steps_before_an_initial_state(kind, go_backwards, x) -> None:
     """The one place Keras's backends differ (JAX: the initial h; the others: zeros), on the
     backend this runs on (`nox -s backends` runs it on each), masked rows read either way."""
-    layer = built(getattr(keras.layers, kind)(UNITS, return_sequences=True, return_state=True, go_backwards=go_backwards), x)
+    layer = built(
+        getattr(keras.layers, kind)(UNITS, return_sequences=True, return_state=True, go_backwards=go_backwards), x
+    )
     initial = states(STATES[kind])
     mask = LEADING_PADDING[:, ::-1] if go_backwards else LEADING_PADDING  # masked where reading starts
 

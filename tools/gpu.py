@@ -40,7 +40,7 @@ def visible_gpu(backend: str) -> str | None:
 
         gpus = [device for device in jax.devices() if device.platform == "gpu"]
         return gpus[0].device_kind if gpus else None
-    except Exception:  # noqa: BLE001 -- a library that cannot start sees no GPU
+    except Exception:  # a library that cannot start sees no GPU
         return None
 
 

@@ -5,7 +5,7 @@ that built the page::
     {keras-source}`the alias <keras/src/layers/rnn/rnn.py::def reset_states..self.reset_state()>`
     {keras-source}`the check <>=3.12 keras/src/layers/rnn/rnn.py::If an RNN is stateful>`
 
-    {keras-source}`the comment <keras/src/backend/tensorflow/rnn.py::def _cudnn_lstm( >> # In the case..last_output = state>`
+    {keras-source}`the copy <keras/src/backend/tensorflow/rnn.py::def _cudnn_lstm( >> last_output = h>`
 
 The role looks for the quoted text (``start``, or ``start..end`` for a span; a text Keras
 writes twice is found after a unique one, ``anchor >> start``) in the installed Keras and

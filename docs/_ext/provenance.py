@@ -178,7 +178,10 @@ def mentioned(text: str) -> set[str]:
     """The environments other than the build's that a block of prose names (code spans aside)."""
     prose = INLINE_CODE.sub(" ", ROLE.sub(" ", text))
     return {
-        name for name, (pattern, counts) in ENVIRONMENTS.items() for m in pattern.finditer(prose) if not counts or counts(m)
+        name
+        for name, (pattern, counts) in ENVIRONMENTS.items()
+        for m in pattern.finditer(prose)
+        if not counts or counts(m)
     }
 
 
@@ -277,8 +280,12 @@ class Recorded(ReferenceRole):
     def run(self):
         target = self.target.strip()
         if target == "gpu":  # the record as a whole, rendered on the page that shows it
-            if "record_section(" not in page_code(Path(self.env.doc2path(self.env.docname)).read_text(encoding="utf-8")):
-                logger.warning("recorded: `gpu` on a page that does not render the record", location=self.get_location())
+            if "record_section(" not in page_code(
+                Path(self.env.doc2path(self.env.docname)).read_text(encoding="utf-8")
+            ):
+                logger.warning(
+                    "recorded: `gpu` on a page that does not render the record", location=self.get_location()
+                )
                 return [nodes.Text(self.title)], []
             return [_xref(self.title if self.has_explicit_title else "the GPU record", GPU_SECTION)], []
         record = gpu.load().get("backends", {}).get(target.removeprefix("gpu-"))

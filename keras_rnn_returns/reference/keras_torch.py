@@ -165,7 +165,9 @@ def from_torch(kind, params, *, layer=0) -> list[np.ndarray]:
     if kind not in TORCH_ORDER:
         _not_reproduced(kind, True, "tanh", "sigmoid", False)
     if f"weight_hr_l{layer}" in params:  # nn.LSTM(..., proj_size=...) projects h; no Keras layer does
-        raise NotImplementedError(f"proj_size={len(params[f'weight_hr_l{layer}'])}: Keras's LSTM has no projection of h")
+        raise NotImplementedError(
+            f"proj_size={len(params[f'weight_hr_l{layer}'])}: Keras's LSTM has no projection of h"
+        )
     weights = _direction_from_torch(kind, params, f"_l{layer}")
     if f"weight_ih_l{layer}_reverse" in params:
         weights += _direction_from_torch(kind, params, f"_l{layer}_reverse")

@@ -181,10 +181,10 @@ def rnn(
     Traceback (most recent call last):
     ...
     NotImplementedError: activation='relu': only 'tanh', the default, is written out here
-    >>> rnn("SimpleRNN", x, weights, initial_state=np.ones((1, 3)), mask=[[False, True, True]])
+    >>> rnn("SimpleRNN", x, weights, initial_state=np.ones((1, 3)), mask=[[False, True, True]])  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    NotImplementedError: backend=None: with an initial_state, Keras's backends differ at masked steps before the first real one (JAX outputs the initial h, TensorFlow and PyTorch zeros); pass backend=keras.backend.backend()
+    NotImplementedError: backend=None: with an initial_state, Keras's backends differ at masked steps ...
     """
     _not_reproduced(kind, activation, recurrent_activation, stateful, dropout, recurrent_dropout, training)
     weights = [np.asarray(w, dtype="float64") for w in weights]
