@@ -57,6 +57,8 @@ nox.options.reuse_venv = "yes"  # TensorFlow is a 600 MB install: keep each sess
 # uv links all environments' files from one cache: ~8 GB, not the 21 GB that filled CI's disk
 nox.options.default_venv_backend = "uv|virtualenv"
 os.environ.setdefault("UV_CACHE_DIR", str(ROOT / ".nox" / "_uv"))  # links need the cache on the same disk
+# Every session counts the pages it executes here (docs/_ext/execution.py); `tests` reports the count.
+EXECUTIONS = Path(os.environ.setdefault("PAGE_EXECUTIONS_LOG", str(BUILD / "page-executions.log")))
 nox.options.sessions = ["tests"]  # plain `nox` runs every check
 
 # -n nitpicky, -W warnings are errors, --keep-going reports them all first, -j auto: every core;
@@ -125,9 +127,15 @@ def _doctest(session: nox.Session, *args: str) -> None:  # the pages' doctest bl
 @nox.session
 def tests(session: nox.Session) -> None:
     """Every check: build, doctests, pytest tests/ (arguments go to pytest), then versions, backends, lint."""
-    later = (*(f"versions(stack={s!r})" for s in SUPPORTED), *(f"backends(backend={b!r})" for b in BACKENDS))
-    for name in (*later, "lint"):
+    # The other environments only: the build itself executes every page on the pins, on TensorFlow.
+    later = (
+        *(f"versions(stack={s!r})" for s in SUPPORTED if s != "pinned"),
+        *(f"backends(backend={b!r})" for b in BACKENDS if b != "tensorflow"),
+    )
+    for name in (*later, "lint", "executions"):
         session.notify(name, posargs=[])  # each in its own environment, after this one
+    EXECUTIONS.parent.mkdir(exist_ok=True)
+    EXECUTIONS.write_text("")  # this run's count starts here
     _install(session)
     if not shutil.which("npm"):  # axe-core, for the accessibility tests
         session.error("npm is needed for the accessibility tests: install Node.js (`apt-get install npm`).")
@@ -154,6 +162,22 @@ def backends(session: nox.Session, backend: str) -> None:
     session.run("python", str(ROOT / "tools" / "execute_everything.py"), str(BUILD / "backends" / backend))
     checks = (str(ROOT / "tests" / f"test_{name}.py") for name in ("reference", "pytorch"))
     session.run("python", "-m", "pytest", "--quiet", *checks, *session.posargs)
+
+
+@nox.session(python=False)
+def executions(session: nox.Session) -> None:
+    """Print how many times the last `nox -s tests` executed pages, by environment and by what ran them."""
+    import json
+    from collections import Counter
+
+    runs = [json.loads(line) for line in EXECUTIONS.read_text().splitlines()] if EXECUTIONS.exists() else []
+    site = [run for run in runs if run["how"] != "a test's fixture site"]
+    for (environment, how), count in sorted(Counter((r["environment"], r["how"]) for r in runs).items()):
+        session.log(f"{count:4d}  {how}, {environment}")
+    pages = Counter(run["page"] for run in site)
+    most = max(pages.values(), default=0)
+    session.log(f"{len(site)} executions of {len(pages)} site pages (at most {most} of one page), "
+                f"and {len(runs) - len(site)} of fixture pages")  # fmt: skip
 
 
 @nox.session

@@ -43,6 +43,26 @@ from chromium import chromium  # noqa: E402
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")  # the site's; `nox -s backends` sets the others
 
+# Where page executions are counted (docs/_ext/execution.py): nox's log, or one of pytest's own.
+from execution import EXECUTIONS_LOG  # noqa: E402
+
+os.environ.setdefault(EXECUTIONS_LOG, str(ROOT / "_build" / "page-executions.log"))
+
+
+def _executions() -> int:
+    log = Path(os.environ[EXECUTIONS_LOG])
+    return len(log.read_text().splitlines()) if log.exists() else 0
+
+
+@pytest.fixture(autouse=True)
+def _only_slow_tests_execute_pages(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Quick means quick: a test that executes a page's code (a build, a kernel, a script)
+    is marked ``slow``, so that ``-m "not slow"`` executes none."""
+    before = _executions()
+    yield
+    if _executions() > before and request.node.get_closest_marker("slow") is None:
+        pytest.fail(f"{request.node.name} executed a page's code but is not marked slow")
+
 
 def downloadable(page: Path) -> bool:
     """Whether the build offers the page's code for download (it shows readers some)."""

@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from conftest import NOTEBOOK_PAGES, ROOT, download_links, downloadable, notebook_id
-from execution import READER_MODULES
+from execution import READER_MODULES, count_execution
 from site_extras import imported_modules
 
 PAGES = [page for page in NOTEBOOK_PAGES if downloadable(page)]
@@ -58,6 +58,7 @@ def test_notebook_download_runs_in_an_empty_folder_and_prints_what_the_page_show
     executed = nbformat.from_dict(downloaded)
 
     # The kernel named in the notebook, as Jupyter finds it for a reader: this Python's ipykernel.
+    count_execution(notebook_id(page), "the .ipynb download")
     NotebookClient(executed, timeout=600, resources={"metadata": {"path": str(folder)}}).execute()
 
     for number, (before, after) in enumerate(zip(downloaded.cells, executed.cells, strict=True)):
@@ -68,6 +69,7 @@ def test_notebook_download_runs_in_an_empty_folder_and_prints_what_the_page_show
 @pytest.mark.parametrize("page", PAGES, ids=notebook_id)
 def test_script_download_runs_with_python_in_an_empty_folder(built_site: Path, page: Path, tmp_path: Path) -> None:
     folder = reader_folder(built_site, page, tmp_path)
+    count_execution(notebook_id(page), "the .py download")
     result = subprocess.run(
         [sys.executable, f"{page.stem}.py"], cwd=folder, capture_output=True, text=True, timeout=600
     )

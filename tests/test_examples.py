@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import EXAMPLES, NOTEBOOK_PAGES, ROOT
-from execution import READER_MODULES
+from execution import READER_MODULES, count_execution
 from myst_nb.core.read import read_myst_markdown_notebook
 from site_extras import imported_modules
 
@@ -80,6 +80,7 @@ def run_cells(page: Path, tamper=None, after: int = 0) -> None:
     skips (``skip-execution``); a ``raises-exception`` cell must raise. After cell ``after``,
     ``tamper`` may change the namespace."""
     namespace: dict = {}
+    count_execution(page.relative_to(ROOT).with_suffix("").as_posix(), "a test, in its own process")
     cwd = os.getcwd()
     os.chdir(page.parent)
     try:
@@ -99,6 +100,7 @@ def run_cells(page: Path, tamper=None, after: int = 0) -> None:
 BIDIRECTIONAL = ROOT / "examples" / "bidirectional-lstm-states.md"
 
 
+@pytest.mark.slow
 def test_bidirectional_page_asserts_where_each_final_state_sits() -> None:
     run_cells(BIDIRECTIONAL)  # as written, every assertion holds
 
@@ -110,6 +112,7 @@ def test_bidirectional_page_asserts_where_each_final_state_sits() -> None:
         pytest.param(lambda out: np.concatenate([out[..., 4:], out[..., :4]], axis=-1), id="halves-swapped"),
     ],
 )
+@pytest.mark.slow
 def test_bidirectional_page_fails_if_the_time_alignment_were_different(mistake) -> None:
     def tamper(namespace: dict) -> None:
         namespace["output"] = mistake(namespace["output"])
@@ -118,11 +121,13 @@ def test_bidirectional_page_fails_if_the_time_alignment_were_different(mistake) 
         run_cells(BIDIRECTIONAL, tamper, after=0)
 
 
+@pytest.mark.slow
 def test_two_executions_print_the_same_numbers() -> None:
     from myst_nb.core.read import read_myst_markdown_notebook
     from nbclient import NotebookClient
 
     def printed() -> list[str]:
+        count_execution("examples/bidirectional-lstm-states", "a test, in a kernel")
         notebook = read_myst_markdown_notebook(BIDIRECTIONAL.read_text(), path=str(BIDIRECTIONAL))
         NotebookClient(notebook, timeout=120, resources={"metadata": {"path": str(BIDIRECTIONAL.parent)}}).execute()
         return [
@@ -233,3 +238,21 @@ def test_the_answer_guard_catches_a_planted_unasserted_claim(fixture_site: Path)
         f"no assertion backs: {claim}",
         f"no assertion backs the shape (batch, units) in: {claim}",
     ]
+
+
+def test_a_quick_test_that_executes_a_page_fails_until_it_is_marked_slow(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    test = tmp_path / "test_planted.py"
+    test.write_text(
+        "import pytest\nfrom execution import count_execution\n\n"
+        "def test_quick():\n    count_execution('examples/planted', 'a test')\n\n"
+        "@pytest.mark.slow\ndef test_slow():\n    count_execution('examples/planted', 'a test')\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "tests"), "PAGE_EXECUTIONS_LOG": str(tmp_path / "log")}
+    command = [sys.executable, "-m", "pytest", "-p", "conftest", "-p", "no:cacheprovider", "-q", "-rA", str(test)]
+    ran = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+
+    assert "test_quick executed a page's code but is not marked slow" in ran.stdout, ran.stdout[-2000:]
+    assert "PASSED" in ran.stdout and "1 error" in ran.stdout, ran.stdout[-2000:]

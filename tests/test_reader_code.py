@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from conftest import NOTEBOOK_PAGES, ROOT, notebook_id, source_notebook
-from execution import READER_MODULES
+from execution import READER_MODULES, count_execution
 from execution import SHARED_CODE as PROJECT_MODULES
 from site_extras import HIDDEN, imported_modules, reader_code, reader_notebook
 
@@ -73,6 +73,7 @@ def run_as_pasted(
     for module in offered:
         (folder / f"{module}.py").write_bytes(Path(__import__(module).__file__).read_bytes())
     program = f"PAGE = {page!r}\nPROJECT = {PROJECT_MODULES!r}\n" + RUNNER
+    count_execution(page.removesuffix(".md"), "the reader's code, pasted")
     return subprocess.run(
         [sys.executable, "-c", program],
         input=json.dumps(pasted_pieces(notebook)),
@@ -83,6 +84,7 @@ def run_as_pasted(
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("page", NOTEBOOK_PAGES, ids=notebook_id)
 def test_visible_code_pasted_in_order_runs_in_an_empty_folder(page: Path, tmp_path: Path) -> None:
     notebook = source_notebook(page)

@@ -1,6 +1,11 @@
-"""Execute every page with its assertions, then every doctest, into one folder with an
-execution cache of its own, and report what passes: `nox -s versions` (one Keras/TensorFlow
-pair) and `nox -s backends` (one Keras backend) run this in their environments.
+"""Execute every page with its assertions, then every doctest, into one folder, and report
+what passes: `nox -s versions` (one Keras/TensorFlow pair) and `nox -s backends` (one Keras
+backend) run this in their environments.
+
+Pages execute into the build's own cache, `_build/.jupyter_cache/<cache_key()>`, whose key
+covers the shared code, the installed versions and the backend: an environment the build
+already executed (the pins, on TensorFlow) executes nothing again, and an edit to the
+shared code or an upgrade executes every page again.
 
 A failing page is a warning here, not an abort, so that every failure is listed before the
 command fails. Usage: python tools/execute_everything.py OUT_FOLDER
@@ -29,8 +34,7 @@ def main(out: Path) -> int:
     for check, builder in (("pages and their assertions", "html"), ("doctests", "doctest")):
         command = [
             sys.executable, *SPHINX[1:], "-b", builder, "-d", str(out / "doctrees" / builder),
-            "-D", "nb_execution_raise_on_error=0", "-D", f"nb_execution_cache_path={out / 'jupyter_cache'}",
-            str(ROOT), str(out / builder),
+            "-D", "nb_execution_raise_on_error=0", str(ROOT), str(out / builder),
         ]  # fmt: skip
         results[check] = "pass" if subprocess.run(command, env=env).returncode == 0 else "FAIL"
     backend = os.environ.get("KERAS_BACKEND", "tensorflow")  # what conf.py, and so the build, used

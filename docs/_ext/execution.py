@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
 import os
 import platform
 import shutil
@@ -25,6 +26,21 @@ READER_MODULES = ("numpy_rnn", "keras_torch", "backend_returns")
 SHARED_CODE = ("keras_rnn_returns", *READER_MODULES)
 #: The packages whose versions decide what a page prints (JAX and PyTorch: the backends page runs all three).
 EXECUTING = ("keras", "tensorflow", "numpy", "tf-keras", "jax", "torch")
+#: The site's source folder: its pages are the site's, any other's a test's fixture site.
+SITE = Path(__file__).resolve().parents[2]
+#: The file `nox -s tests` counts page executions in (noxfile.py sets it); unset, nothing is counted.
+EXECUTIONS_LOG = "PAGE_EXECUTIONS_LOG"
+
+
+def count_execution(page: str, how: str) -> None:
+    """Count one execution of a page's code (``page``: ``examples/lstm-return-state``), by
+    ``how`` it ran and in which environment, in the log `nox -s tests` reports at its end."""
+    log = os.environ.get(EXECUTIONS_LOG)
+    if not log:
+        return
+    environment = f"Keras {metadata.version('keras')}, {os.environ.get('KERAS_BACKEND', 'tensorflow')}"
+    with open(log, "a", encoding="utf-8") as file:  # one short line: appends from processes do not interleave
+        file.write(json.dumps({"page": page, "how": how, "environment": environment}) + "\n")
 
 
 def shared_code_files() -> list[Path]:
@@ -128,9 +144,12 @@ def _execute_ahead(app, env, docnames: list[str]) -> None:
     # Unix sockets where there are: kernels started at once on TCP raced for ports.
     options = {"kernel_manager_class": _ipc_kernel_manager()} if os.name == "posix" else {}
 
+    how = "build" if Path(app.srcdir).resolve() == SITE else "a test's fixture site"
+
     def execute(item):
         _, docname, path, notebook, _, timeout = item
         logger.info("Executing notebook using local CWD (ahead of reading)", location=docname)
+        count_execution(docname, how)
         return single_nb_execution(
             notebook, cwd=str(Path(path).parent), timeout=timeout, allow_errors=config.execution_allow_errors,
             extra_arguments=[] if item is pending[0] else ["--nice=10"],  # launch.py: the slowest page first

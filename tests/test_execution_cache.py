@@ -1,0 +1,44 @@
+"""Each page executes once per environment: `nox -s versions` and `nox -s backends` execute
+into the build's own cache, keyed on the shared code, the installed versions and the
+backend (docs/_ext/execution.py's cache_key), so an environment the build already ran
+executes nothing again, and an edit to the shared code executes every page again."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import execution
+from conftest import ROOT
+
+EXECUTE_EVERYTHING = ROOT / "tools" / "execute_everything.py"
+
+
+def test_versions_and_backends_execute_into_the_builds_keyed_cache() -> None:
+    script = EXECUTE_EVERYTHING.read_text()
+    assert "nb_execution_cache_path" not in script, "a cache path of its own is keyed on nothing: stale outputs pass"
+    conf = (ROOT / "conf.py").read_text()
+    assert 'nb_execution_cache_path = str(ROOT / "_build" / ".jupyter_cache" / cache_key())' in conf
+
+
+def test_an_edit_to_the_shared_code_makes_every_cached_page_miss(tmp_path: Path, monkeypatch) -> None:
+    copies = [
+        Path(shutil.copy(path, tmp_path / f"{number}-{path.name}"))
+        for number, path in enumerate(execution.shared_code_files())
+    ]
+    monkeypatch.setattr(execution, "shared_code_files", lambda: copies)
+    before = execution.cache_key()
+    assert execution.cache_key() == before  # the same code: the same cache
+
+    reference = next(path for path in copies if path.name.endswith("numpy_rnn.py"))
+    reference.write_text(reference.read_text() + "\n# an edit\n")
+
+    assert execution.cache_key() != before, "an edit to numpy_rnn.py left the cache key as it was"
+
+
+def test_each_backend_has_a_cache_of_its_own(monkeypatch) -> None:
+    keys = set()
+    for backend in ("tensorflow", "jax", "torch"):
+        monkeypatch.setenv("KERAS_BACKEND", backend)
+        keys.add(execution.cache_key())
+    assert len(keys) == 3
