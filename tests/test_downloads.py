@@ -1,82 +1,43 @@
-"""Downloads run anywhere: every page's .ipynb executes in a Jupyter kernel and prints what
-the page showed, and its .py runs with python, each in an empty folder holding only what
-that page offers for download, with the site's requirements."""
+"""Downloads hold the page's code and say what it needs: every page's .ipynb is the code
+cells a reader sees, with the outputs the build printed, and its .py is the same cells
+(a cell that raises on purpose wrapped to print its error and go on). That code runs, in
+an empty folder holding only what the page offers, and prints what the page showed:
+test_reader_code.py runs it once for all three (pasted, .ipynb and .py)."""
 
 from __future__ import annotations
 
-import re
-import shutil
-import subprocess
-import sys
+import textwrap
 from pathlib import Path
 
+import jupytext
 import nbformat
 import pytest
-from conftest import NOTEBOOK_PAGES, ROOT, download_links, downloadable, notebook_id
-from execution import READER_MODULES, count_execution
-from site_extras import imported_modules
+from conftest import NOTEBOOK_PAGES, ROOT, downloadable, notebook_id, source_notebook
+from execution import READER_MODULES
+from site_extras import imported_modules, reader_notebook
 
 PAGES = [page for page in NOTEBOOK_PAGES if downloadable(page)]
-pytestmark = pytest.mark.slow
-
-
-def reader_folder(built_site: Path, page: Path, folder: Path) -> Path:
-    """An empty folder with what the built page offers for download, as a reader saves it."""
-    html = built_site / page.relative_to(ROOT).with_suffix(".html")
-    for link in download_links(html):
-        shutil.copy(html.parent / link, folder / link)
-    return folder
-
-
-def shown(outputs: list) -> list[tuple[str, str]]:
-    """What a cell's outputs show a reader, without what differs between two runs of the same
-    code: stderr (a kernel's start-up lines), how printed text was cut into chunks, and
-    object addresses in reprs."""
-    texts = []
-    for output in outputs:
-        if output.output_type == "stream" and output.name == "stdout":
-            if texts and texts[-1][0] == "stdout":
-                texts[-1] = ("stdout", texts[-1][1] + output.text)
-            else:
-                texts.append(("stdout", output.text))
-        elif output.output_type in ("execute_result", "display_data"):
-            data = output.get("data", {})
-            texts.append((output.output_type, data.get("text/markdown") or data.get("text/plain", "")))
-        elif output.output_type == "error":
-            texts.append(("error", f"{output.ename}: {output.evalue}"))
-    return [(kind, re.sub(r"0x[0-9a-f]+", "0x…", text)) for kind, text in texts]
 
 
 @pytest.mark.parametrize("page", PAGES, ids=notebook_id)
-def test_notebook_download_runs_in_an_empty_folder_and_prints_what_the_page_showed(
-    built_site: Path, page: Path, tmp_path: Path
-) -> None:
-    from nbclient import NotebookClient
+def test_the_notebook_and_the_script_hold_the_code_the_page_shows(built_site: Path, page: Path) -> None:
+    folder = built_site / page.relative_to(ROOT).parent
+    notebook = nbformat.read(folder / f"{page.stem}.ipynb", as_version=4)
+    script = jupytext.read(folder / f"{page.stem}.py", fmt="py:percent")
+    cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
 
-    folder = reader_folder(built_site, page, tmp_path)
-    downloaded = nbformat.read(folder / f"{page.stem}.ipynb", as_version=4)
-    executed = nbformat.from_dict(downloaded)
-
-    # The kernel named in the notebook, as Jupyter finds it for a reader: this Python's ipykernel.
-    count_execution(notebook_id(page), "the .ipynb download")
-    NotebookClient(executed, timeout=600, resources={"metadata": {"path": str(folder)}}).execute()
-
-    for number, (before, after) in enumerate(zip(downloaded.cells, executed.cells, strict=True)):
-        if before.cell_type == "code" and before.outputs:  # cells the build skipped have none to compare
-            assert shown(after.outputs) == shown(before.outputs), f"{page.name}, cell {number}"
-
-
-@pytest.mark.parametrize("page", PAGES, ids=notebook_id)
-def test_script_download_runs_with_python_in_an_empty_folder(built_site: Path, page: Path, tmp_path: Path) -> None:
-    folder = reader_folder(built_site, page, tmp_path)
-    count_execution(notebook_id(page), "the .py download")
-    result = subprocess.run(
-        [sys.executable, f"{page.stem}.py"], cwd=folder, capture_output=True, text=True, timeout=600
-    )
-
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    if "raises-exception" in (folder / f"{page.stem}.py").read_text():
-        assert "Error:" in result.stdout, "a cell that raises on purpose printed no error"
+    shows = [cell.source for cell in reader_notebook(source_notebook(page)).cells if cell.cell_type == "code"]
+    assert [cell.source for cell in cells] == shows
+    scripted = [cell.source for cell in script.cells if cell.cell_type == "code"]
+    expected = [
+        f"try:\n{textwrap.indent(cell.source, '    ')}\nexcept Exception"
+        if "raises-exception" in cell.metadata.get("tags", [])
+        else cell.source
+        for cell in cells
+    ]
+    assert len(scripted) == len(expected)
+    for got, want in zip(scripted, expected, strict=True):
+        assert got.startswith(want), f"{page.name}.py: a cell is not the page's\n{got[:300]}"
 
 
 def test_each_download_says_what_it_needs(built_site: Path) -> None:

@@ -1,11 +1,15 @@
-"""Readers run what they read: the code a page shows (its doctest blocks and visible code
-cells), pasted in order into a fresh Python in an empty folder, runs and prints what the
-page shows; it imports nothing beyond the site's requirements, the standard library and
-the modules the page offers for download."""
+"""Readers run what they read: the code a page shows (its visible code cells, in order, and
+its doctest blocks), pasted into a fresh Python in an empty folder holding only what the
+page offers for download, runs and prints what the page showed. That one run checks both
+downloads too: the .ipynb is those cells with the build's outputs, and the .py is those
+cells (test_downloads.py checks both are, without running them). The code imports
+nothing beyond the site's requirements, the standard library and the offered modules."""
 
 from __future__ import annotations
 
 import json
+import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -13,18 +17,20 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import NOTEBOOK_PAGES, ROOT, notebook_id, source_notebook
+from conftest import NOTEBOOK_PAGES, ROOT, download_links, downloadable, notebook_id, source_notebook
 from execution import READER_MODULES, count_execution
 from execution import SHARED_CODE as PROJECT_MODULES
-from site_extras import HIDDEN, imported_modules, reader_code, reader_notebook
+from site_extras import DOCTEST_BLOCK, HIDDEN, imported_modules, reader_code, reader_notebook
 
 # Run in a fresh interpreter in the reader's folder: each doctest block is checked as
-# `nox -s doctest` checks it, each code cell runs (a raises-exception cell must raise).
-# The project is installed in this environment; a finder makes its modules importable
-# only as files in the folder, as they are for a reader.
+# `nox -s doctest` checks it, each code cell runs (a raises-exception cell must raise), and
+# what each cell prints, and the value of its last line, are written out for comparison
+# with what the page showed. The project is installed in this environment; a finder makes
+# its modules importable only as files in the folder, as they are for a reader.
 RUNNER = textwrap.dedent(
     """
-    import doctest, json, os, sys
+    import ast, contextlib, doctest, io, json, os, sys
+    from IPython.lib.pretty import pretty
 
     class ReaderFolder:
         def find_spec(self, name, path=None, target=None):
@@ -34,30 +40,52 @@ RUNNER = textwrap.dedent(
     sys.meta_path.insert(0, ReaderFolder())
     flags = doctest.ELLIPSIS | doctest.IGNORE_EXCEPTION_DETAIL | doctest.DONT_ACCEPT_TRUE_FOR_1
     runner = doctest.DocTestRunner(optionflags=flags)
-    namespace = {"__name__": "__main__"}
-    for number, (kind, source) in enumerate(json.loads(sys.stdin.read())):
+    namespace, doctests = {"__name__": "__main__"}, {"__name__": "__main__"}
+    shown = []  # per code cell: [kind, text] pairs, as a notebook shows them
+    pieces = list(enumerate(json.loads(sys.stdin.read())))
+    # The code cells first, as the notebook and the script run them (Keras numbers its layers'
+    # names as it makes them); then the doctest blocks, in a namespace of their own, as the
+    # doctest check runs them.
+    for number, (kind, source) in [piece for piece in pieces if piece[1][0] != "doctest"] + [
+        piece for piece in pieces if piece[1][0] == "doctest"
+    ]:
         where = f"{PAGE} [{kind} {number}]"
         if kind == "doctest":
-            test = doctest.DocTestParser().get_doctest(source, namespace, where, PAGE, 0)
+            test = doctest.DocTestParser().get_doctest(source, doctests, where, PAGE, 0)
             if runner.run(test, clear_globs=False).failed:
                 sys.exit(f"{where}: the doctest block does not print what the page shows")
-        elif kind == "raises":
-            try:
-                exec(compile(source, where, "exec"), namespace)
-            except Exception as error:
-                print(f"{where} raised, as the page shows: {type(error).__name__}")
-            else:
-                sys.exit(f"{where}: a cell the page shows raising ran without an error")
+            continue
+        tree = ast.parse(source)
+        last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+        printed, outputs, value = io.StringIO(), [], None
+        try:
+            with contextlib.redirect_stdout(printed):
+                exec(compile(ast.Module(tree.body, type_ignores=[]), where, "exec"), namespace)
+                if last is not None:
+                    value = eval(compile(ast.Expression(last.value), where, "eval"), namespace)
+        except Exception as error:
+            if kind != "raises":
+                raise
+            error_shown = ["error", f"{type(error).__name__}: {error}"]
         else:
-            exec(compile(source, where, "exec"), namespace)
+            if kind == "raises":
+                sys.exit(f"{where}: a cell the page shows raising ran without an error")
+            error_shown = None
+        if printed.getvalue():
+            outputs.append(["stdout", printed.getvalue()])
+        if value is not None:
+            outputs.append(["execute_result", pretty(value)])
+        if error_shown:
+            outputs.append(error_shown)
+        shown.append(outputs)
+    with open(RESULT, "w") as file:
+        json.dump(shown, file)
     """
 )
 
 
 def pasted_pieces(notebook: nbformat.NotebookNode) -> list[tuple[str, str]]:
     """What a reader pastes, in order: ("doctest", block) and ("code"/"raises", cell source)."""
-    from site_extras import DOCTEST_BLOCK
-
     pieces = []
     for cell in reader_notebook(notebook).cells:
         if cell.cell_type == "markdown":
@@ -69,12 +97,15 @@ def pasted_pieces(notebook: nbformat.NotebookNode) -> list[tuple[str, str]]:
 
 def run_as_pasted(
     notebook: nbformat.NotebookNode, page: str, folder: Path, offered: list[str]
-) -> subprocess.CompletedProcess:
+) -> tuple[subprocess.CompletedProcess, list]:
+    """Run ``notebook``'s pasted pieces in ``folder`` (with ``offered`` modules beside them);
+    the process, and what each code cell showed."""
     for module in offered:
-        (folder / f"{module}.py").write_bytes(Path(__import__(module).__file__).read_bytes())
-    program = f"PAGE = {page!r}\nPROJECT = {PROJECT_MODULES!r}\n" + RUNNER
-    count_execution(page.removesuffix(".md"), "the reader's code, pasted")
-    return subprocess.run(
+        if not (folder / f"{module}.py").exists():
+            shutil.copy(Path(__import__(module).__file__), folder / f"{module}.py")
+    result = folder / ".shown.json"
+    program = f"PAGE = {page!r}\nPROJECT = {PROJECT_MODULES!r}\nRESULT = {str(result)!r}\n" + RUNNER
+    done = subprocess.run(
         [sys.executable, "-c", program],
         input=json.dumps(pasted_pieces(notebook)),
         cwd=folder,
@@ -82,17 +113,52 @@ def run_as_pasted(
         text=True,
         timeout=600,
     )
+    return done, (json.loads(result.read_text()) if result.exists() else [])
+
+
+def shown(outputs: list) -> list[tuple[str, str]]:
+    """What a cell's outputs show a reader, without what differs between two runs of the same
+    code: stderr (a kernel's start-up lines), how printed text was cut into chunks, and
+    object addresses in reprs."""
+    texts = []
+    for output in outputs:
+        if output.output_type == "stream" and output.name == "stdout":
+            if texts and texts[-1][0] == "stdout":
+                texts[-1] = ("stdout", texts[-1][1] + output.text)
+            else:
+                texts.append(("stdout", output.text))
+        elif output.output_type == "execute_result":
+            texts.append(("execute_result", output.get("data", {}).get("text/plain", "")))
+        elif output.output_type == "error":
+            texts.append(("error", f"{output.ename}: {output.evalue}"))
+    return [(kind, re.sub(r"0x[0-9a-f]+", "0x…", text)) for kind, text in texts]
+
+
+def reader_folder(built_site: Path, page: Path, folder: Path) -> Path:
+    """An empty folder with what the built page offers for download, as a reader saves it."""
+    html = built_site / page.relative_to(ROOT).with_suffix(".html")
+    for link in download_links(html):
+        shutil.copy(html.parent / link, folder / link)
+    return folder
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("page", NOTEBOOK_PAGES, ids=notebook_id)
-def test_visible_code_pasted_in_order_runs_in_an_empty_folder(page: Path, tmp_path: Path) -> None:
-    notebook = source_notebook(page)
-    offered = sorted(set(READER_MODULES) & imported_modules(reader_code(notebook)))
+@pytest.mark.parametrize("page", [page for page in NOTEBOOK_PAGES if downloadable(page)], ids=notebook_id)
+def test_the_readers_code_runs_in_an_empty_folder_and_prints_what_the_page_showed(
+    built_site: Path, page: Path, tmp_path: Path
+) -> None:
+    folder = reader_folder(built_site, page, tmp_path)
+    downloaded = nbformat.read(folder / f"{page.stem}.ipynb", as_version=4)  # the cells, with the build's outputs
+    count_execution(notebook_id(page), "the reader's code (pasted, .ipynb and .py in one)")
 
-    result = run_as_pasted(notebook, page.relative_to(ROOT).as_posix(), tmp_path, offered)
+    done, printed = run_as_pasted(downloaded, page.relative_to(ROOT).as_posix(), folder, [])
 
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+    cells = [cell for cell in downloaded.cells if cell.cell_type == "code"]
+    assert len(printed) == len(cells)
+    for number, (cell, got) in enumerate(zip(cells, printed, strict=True)):
+        normal = [(kind, re.sub(r"0x[0-9a-f]+", "0x…", text)) for kind, text in got]
+        assert normal == shown(cell.outputs), f"{page.name}, code cell {number}: prints other than the page"
 
 
 def disallowed_imports(notebook: nbformat.NotebookNode, offered: set[str]) -> set[str]:
@@ -154,17 +220,17 @@ def test_import_check_allows_the_standard_library_requirements_and_offered_modul
 def test_pasted_code_fails_on_a_wrong_doctest_or_a_cell_that_should_raise(tmp_path: Path) -> None:
     doctest_block = "```{doctest}\n>>> print((1, 2))\n(1, 3)\n```\n"
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(doctest_block)])
-    wrong = run_as_pasted(notebook, "planted.md", tmp_path, [])
+    wrong, _ = run_as_pasted(notebook, "planted.md", tmp_path, [])
     assert wrong.returncode != 0 and "does not print what the page shows" in wrong.stderr
 
     quiet = nbformat.v4.new_notebook(
         cells=[nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["raises-exception"]})]
     )
-    result = run_as_pasted(quiet, "planted.md", tmp_path, [])
+    result, _ = run_as_pasted(quiet, "planted.md", tmp_path, [])
     assert result.returncode != 0 and "ran without an error" in result.stderr
 
 
 def test_pasted_code_cannot_import_the_sites_package(tmp_path: Path) -> None:
     notebook = planted("from keras_rnn_returns.show import Returned")
-    result = run_as_pasted(notebook, "planted.md", tmp_path, [])
+    result, _ = run_as_pasted(notebook, "planted.md", tmp_path, [])
     assert result.returncode != 0 and "not in the reader's folder" in result.stderr
