@@ -148,7 +148,7 @@ def tests(session: nox.Session) -> None:
 @nox.session
 @nox.parametrize("stack", list(SUPPORTED))
 def versions(session: nox.Session, stack: str) -> None:
-    """Execute every page and doctest on one supported Keras/TensorFlow pair (oldest, pinned), each in its own cache."""
+    """Execute every page and doctest on one supported Keras/TensorFlow pair (oldest, pinned), into the keyed cache."""
     _install(session, *SUPPORTED[stack])
     session.run("python", str(ROOT / "tools" / "execute_everything.py"), str(BUILD / "versions" / stack))
 
@@ -156,7 +156,7 @@ def versions(session: nox.Session, stack: str) -> None:
 @nox.session
 @nox.parametrize("backend", list(BACKENDS))
 def backends(session: nox.Session, backend: str) -> None:
-    """Execute every page and doctest on one Keras backend in its own cache; check the NumPy and PyTorch code on it."""
+    """Execute every page and doctest on one Keras backend, into the keyed cache; check NumPy and PyTorch code on it."""
     _install(session)
     session.env["KERAS_BACKEND"] = backend
     session.run("python", str(ROOT / "tools" / "execute_everything.py"), str(BUILD / "backends" / backend))
