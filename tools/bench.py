@@ -48,6 +48,7 @@ from noxfile import SPHINX  # noqa: E402 -- the build's flags, as `nox -s docs` 
 # What a build needs (as tests/conftest.py copies it); tools/, tests/, .nox/, .git stay behind.
 PROJECT_FILES = (
     "conf.py", "index.md", "noxfile.py", "pyproject.toml", "requirements.txt", "requirements-backends.txt",
+    "requirements-oldest.txt",
     "docs", "examples", "keras_rnn_returns",
 )  # fmt: skip
 # As `nox -s docs` builds, in the copy's root.
