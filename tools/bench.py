@@ -258,7 +258,10 @@ def main() -> None:
 
     # No schedule of the cold build's CPU seconds on this machine's cores ends sooner than this.
     cpu_bound = results["cold"]["cpu_seconds"] / os.cpu_count()
+    # ... nor sooner than its slowest page: the least a cold build could take is the larger.
+    least = max(cpu_bound, results["slowest page"]["seconds"])
     ratios = {
+        "cold / least possible": results["cold"]["seconds"] / least,
         "cold / slowest page": results["cold"]["seconds"] / results["slowest page"]["seconds"],
         "cold / CPU bound": results["cold"]["seconds"] / cpu_bound,
         "CPU bound / slowest page": cpu_bound / results["slowest page"]["seconds"],
@@ -277,9 +280,11 @@ def main() -> None:
         page, in_build = pages[name], pages[name]["in_cold_build"]
         print(f"  {name:<40}{page['seconds']:>9.1f}{page['cpu_seconds']:>9.1f}{in_build or float('nan'):>20.1f}")
     print(
-        f"\nCPU bound: the cold build's CPU seconds over {os.cpu_count()} cores, {cpu_bound:.1f} s: no build "
-        "spending them ends sooner.\nWhile it exceeds 1.25 x the slowest page, only spending less CPU "
-        "brings the cold build within 1.25 x.\n"
+        f"\nThe cold build spent {results['cold']['cpu_seconds']:.1f} CPU seconds. Over {os.cpu_count()} cores "
+        f"that is {cpu_bound:.1f} s, the CPU bound: no build spending them ends sooner, nor sooner than its "
+        f"slowest page.\nThe least a cold build could take is the larger of the two, {least:.1f} s; the aim "
+        "is a cold build within 1.15 x that,\nand fewer CPU seconds (they, not scheduling, are what "
+        "costs once the bound exceeds the slowest page).\n"
     )
     for ratio, value in ratios.items():
         print(f"{ratio:<26}{value:>6.2f}")
