@@ -69,6 +69,12 @@ SPHINX = ("python", "-m", "sphinx", "-nW", "--keep-going", "-j", "auto", "-T")
 SUPPORTED = {"oldest": ("-r", str(ROOT / "requirements-oldest.txt")), "pinned": ()}
 #: Keras's backends `backends` executes every page on.
 BACKENDS = ("tensorflow", "jax", "torch")
+#: What `tests` runs beyond the build: the environments it does not (it executes every page on
+#: the pins, on TensorFlow).
+OTHER_ENVIRONMENTS = (
+    *(f"versions(stack={stack!r})" for stack in SUPPORTED if stack != "pinned"),
+    *(f"backends(backend={backend!r})" for backend in BACKENDS if backend != "tensorflow"),
+)
 
 
 def _install(session: nox.Session, *extra: str) -> None:
@@ -127,12 +133,9 @@ def _doctest(session: nox.Session, *args: str) -> None:  # the pages' doctest bl
 @nox.session
 def tests(session: nox.Session) -> None:
     """Every check: build, doctests, pytest tests/ (arguments go to pytest), then versions, backends, lint."""
-    # The other environments only: the build itself executes every page on the pins, on TensorFlow.
-    later = (
-        *(f"versions(stack={s!r})" for s in SUPPORTED if s != "pinned"),
-        *(f"backends(backend={b!r})" for b in BACKENDS if b != "tensorflow"),
-    )
-    for name in (*later, "lint", "executions"):
+    # GitHub Actions runs these as jobs of their own, at the same time (NOX_TESTS_ALONE=1).
+    later = () if os.environ.get("NOX_TESTS_ALONE") else (*OTHER_ENVIRONMENTS, "lint")
+    for name in (*later, "executions"):
         session.notify(name, posargs=[])  # each in its own environment, after this one
     EXECUTIONS.parent.mkdir(exist_ok=True)
     EXECUTIONS.write_text("")  # this run's count starts here
