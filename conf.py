@@ -58,7 +58,7 @@ extensions = [
 ]
 
 root_doc = "index"
-# conf.py sits at the repository root (the design card), so name what is a page rather
+# conf.py sits at the repository root (the project's layout), so name what is a page rather
 # than excluding everything that is not (.nox/, tests/, README.md, ...).
 include_patterns = ["index.md", "docs/**.md", "examples/**.md"]
 # ... and keep Sphinx from walking the folders that are not: it lists every file under the

@@ -3,7 +3,7 @@
 - :mod:`keras_rnn_returns.show`: what a page displays around the reader's code: the table
   of what a call returned, checks of error messages, the line of versions;
 - :mod:`keras_rnn_returns.configurations`: the five calls most readers start with, and
-  all 72 configurations of a recurrent layer;
+  every configuration of a recurrent layer;
 - :mod:`keras_rnn_returns.diagrams`: the pictures;
 - :mod:`keras_rnn_returns.pytorch`: what PyTorch returns, as the PyTorch page states it.
 
