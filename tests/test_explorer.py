@@ -102,7 +102,9 @@ def expected_layer_call(row: dict, sizes: dict[str, int]) -> str:
 @pytest.fixture(scope="module")
 def shapes(built_site: Path) -> dict:
     path = built_site / "shapes.json"
-    assert path.exists(), f"{path} is missing: the build publishes it (docs/_ext/site_extras.py, from the page that makes it)"
+    assert path.exists(), (
+        f"{path} is missing: the build publishes it (docs/_ext/site_extras.py, from the page that makes it)"
+    )
     return json.loads(path.read_text())
 
 
