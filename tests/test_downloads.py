@@ -6,6 +6,7 @@ test_reader_code.py runs it once for all three (pasted, .ipynb and .py)."""
 
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 
@@ -38,6 +39,20 @@ def test_the_notebook_and_the_script_hold_the_code_the_page_shows(built_site: Pa
     assert len(scripted) == len(expected)
     for got, want in zip(scripted, expected, strict=True):
         assert got.startswith(want), f"{page.name}.py: a cell is not the page's\n{got[:300]}"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=notebook_id)
+def test_the_downloads_prose_links_to_the_site_not_to_its_sources(built_site: Path, page: Path) -> None:
+    folder = built_site / page.relative_to(ROOT).parent
+    notebook = nbformat.read(folder / f"{page.stem}.ipynb", as_version=4)
+    script = jupytext.read(folder / f"{page.stem}.py", fmt="py:percent")
+
+    for text in (
+        "\n".join(cell.source for cell in found.cells if cell.cell_type == "markdown") for found in (notebook, script)
+    ):
+        assert not re.search(r"\{[a-z-]+\}`", text), f"{page.name}: a Sphinx role a reader cannot follow"
+        assert not re.search(r"\]\((?![a-z]+:)[^)]*\.md\b", text), f"{page.name}: a link to a page's source"
+        assert not re.search(r"\]\(#", text), f"{page.name}: a link to a section, without its page"
 
 
 def test_each_download_says_what_it_needs(built_site: Path) -> None:

@@ -254,16 +254,34 @@ def citation(target: str) -> tuple[str, str | None]:
     return "", f"not-executed: {target!r} is neither keras/...py::text, owner/repo#N nor an https address"
 
 
+def executed_title(target: str) -> str:
+    """What ``{executed}`target``` reads as: "executed on JAX", "executed on Keras 3.3.3"."""
+    if target == "oldest":
+        return "executed on Keras " + ".".join(map(str, OLDEST_KERAS))
+    return f"executed on {BACKEND_NAMES.get(target, target)}"
+
+
+def in_words(kind: str, content: str) -> tuple[str, str]:
+    """A provenance role as a reader reads it without Sphinx (in a download): ``(text, url)``,
+    the url empty where the role links only within the site's guide."""
+    target = role_target(content)
+    title = content[: content.index("<")].strip() if content.strip().endswith(">") and "<" in content else ""
+    if kind == "executed":
+        return title or executed_title(target), ""
+    if kind == "recorded":
+        return title or "the GPU record", ""
+    url, _ = citation(target)
+    return f"not executed in this build: {title or target}", url
+
+
 class Executed(ReferenceRole):
     """``{executed}`jax```: "executed on JAX", linking to how pages are executed there."""
 
     def run(self):
         target = self.target.strip()
         code = executes(Path(self.env.doc2path(self.env.docname)).read_text(encoding="utf-8"))
-        if target == "oldest":
-            default = "executed on Keras " + ".".join(map(str, OLDEST_KERAS))
-        elif target in BACKEND_NAMES and f"branches:{target}" in code:
-            default = f"executed on {BACKEND_NAMES[target]}"
+        if target == "oldest" or (target in BACKEND_NAMES and f"branches:{target}" in code):
+            default = executed_title(target)
         else:
             why = "is not 'oldest' or a backend" if target not in BACKEND_NAMES else "is never asked on this page"
             logger.warning(

@@ -329,6 +329,49 @@ def _published_outputs(notebook) -> dict[str, object]:
     }
 
 
+#: Sphinx roles and links between pages, which a notebook or a script cannot follow.
+ROLE = re.compile(r"\{(doc|keras-source|not-executed|executed|recorded)\}`([^`]*)`")
+PAGE_LINK = re.compile(r"\]\((?![a-z]+:|#)([^)#\s]+)\.md(#[^)\s]*)?\)")
+SECTION_LINK = re.compile(r"\]\((#[^)\s]+)\)")
+
+
+def _for_readers(app, docname: str, markdown: str) -> str:
+    """``markdown`` as a download shows it: roles as the text and links the page shows, and
+    links to pages and sections as the site's addresses."""
+    import importlib.util
+    import posixpath
+
+    from citations import source_link
+    from provenance import in_words, role_target
+
+    def page_url(target: str) -> str:
+        return app.config.html_baseurl + app.builder.get_target_uri(target)
+
+    def role(match: re.Match) -> str:
+        kind, content = match.groups()
+        if kind in ("executed", "recorded", "not-executed"):
+            text, url = in_words(kind, content)
+            return f"[{text}]({url})" if url else text
+        target = role_target(content)
+        title = content[: content.index("<")].strip() if content.strip().endswith(">") and "<" in content else ""
+        if kind == "doc":
+            linked = posixpath.normpath(posixpath.join(posixpath.dirname(docname), target)).lstrip("/")
+            if target.startswith("/"):
+                linked = target.lstrip("/")
+            return f"[{title or app.env.titles[linked].astext()}]({page_url(linked)})"
+        package = Path(importlib.util.find_spec("keras").origin).parent
+        url, _ = source_link(target, package.parent, metadata.version("keras"))
+        return f"[{title}]({url})"
+
+    def page_link(match: re.Match) -> str:
+        linked = posixpath.normpath(posixpath.join(posixpath.dirname(docname), match.group(1)))
+        return f"]({page_url(linked)}{match.group(2) or ''})"
+
+    markdown = ROLE.sub(role, markdown)
+    markdown = PAGE_LINK.sub(page_link, markdown)
+    return SECTION_LINK.sub(lambda match: f"]({page_url(docname)}{match.group(1)})", markdown)
+
+
 def _write_downloads_and_robots(app, exception) -> None:
     if exception or app.builder.format != "html":
         return
@@ -355,6 +398,9 @@ def _write_downloads_and_robots(app, exception) -> None:
         target = outdir / docname
         target.parent.mkdir(parents=True, exist_ok=True)
         reader = reader_notebook(executed)
+        for cell in reader.cells:
+            if cell.cell_type == "markdown":
+                cell.source = _for_readers(app, docname, cell.source)
         script = nbformat.from_dict(reader)
         for notebook, kind in ((reader, "notebook"), (script, "script")):
             notebook.cells.insert(0, nbformat.v4.new_markdown_cell(_header(app, docname, kind)))
