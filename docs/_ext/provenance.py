@@ -263,7 +263,8 @@ def executed_title(target: str) -> str:
 
 def in_words(kind: str, content: str) -> tuple[str, str]:
     """A provenance role as a reader reads it without Sphinx (in a download): ``(text, url)``,
-    the url empty where the role links only within the site's guide."""
+    the url empty where the role links only within the site's guide (a citation's text
+    follows the words "not executed in this build: ")."""
     target = role_target(content)
     title = content[: content.index("<")].strip() if content.strip().endswith(">") and "<" in content else ""
     if kind == "executed":
@@ -271,7 +272,7 @@ def in_words(kind: str, content: str) -> tuple[str, str]:
     if kind == "recorded":
         return title or "the GPU record", ""
     url, _ = citation(target)
-    return f"not executed in this build: {title or target}", url
+    return title or target, url
 
 
 class Executed(ReferenceRole):

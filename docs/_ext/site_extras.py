@@ -349,9 +349,10 @@ def _for_readers(app, docname: str, markdown: str) -> str:
 
     def role(match: re.Match) -> str:
         kind, content = match.groups()
-        if kind in ("executed", "recorded", "not-executed"):
-            text, url = in_words(kind, content)
-            return f"[{text}]({url})" if url else text
+        if kind in ("executed", "recorded"):
+            return in_words(kind, content)[0]
+        if kind == "not-executed":
+            return "not executed in this build: [{}]({})".format(*in_words(kind, content))
         target = role_target(content)
         title = content[: content.index("<")].strip() if content.strip().endswith(">") and "<" in content else ""
         if kind == "doc":
