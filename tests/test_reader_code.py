@@ -1,6 +1,7 @@
 """Readers run what they read: the code a page shows (its visible code cells, in order, and
 its doctest blocks), pasted into a fresh Python in an empty folder holding only what the
-page offers for download, runs and prints what the page showed. That one run checks both
+page offers for download, runs and prints what the page showed: the same numbers the
+build printed, so a page that is not deterministic fails here. That one run checks both
 downloads too: the .ipynb is those cells with the build's outputs, and the .py is those
 cells (test_downloads.py checks both are, without running them). The code imports
 nothing beyond the site's requirements, the standard library and the offered modules."""

@@ -4,7 +4,7 @@ Two copies of the fixture site (tests/fixture: the site's configuration, a page 
 prints and one that draws) at different paths, each built from nothing: each executes
 its pages and draws its picture. The built pages carry no timestamps to strip: Furo shows
 no "last updated" date and Sphinx writes none. (That the real pages print the same
-numbers twice is test_examples.py's promise.)
+numbers twice is test_reader_code.py's promise.)
 """
 
 from __future__ import annotations
