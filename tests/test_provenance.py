@@ -1,21 +1,15 @@
 """A sentence about an environment the build does not run (a GPU, Keras on JAX or PyTorch,
 another Keras or TensorFlow release, Keras 2) says in its paragraph how it is known:
-executed there, recorded there, or cited (docs/_ext/provenance.py). The GPU check records
-what it runs on a real GPU, and says so where there is none (tools/gpu.py)."""
+executed there, recorded there (test_gpu.py), or cited (docs/_ext/provenance.py)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from importlib import metadata
 from pathlib import Path
 
 import pytest
 from conftest import ROOT, build
 from provenance import NOT_SCANNED, citation, site_executions, unproven
-
-from keras_rnn_returns import gpu
 
 PAGES = sorted(
     page
@@ -120,46 +114,3 @@ def test_an_unscoped_gpu_sentence_fails_the_build_naming_its_page(fixture_site: 
     log = result.stdout + result.stderr
     assert result.returncode != 0, "a page with an unscoped GPU sentence built"
     assert "index.md" in log and "names gpu without saying how it is proven" in log
-
-
-# --- The GPU record ---------------------------------------------------------------------------
-
-
-def test_the_gpu_check_fails_saying_no_gpu_visible_where_there_is_none(tmp_path: Path) -> None:
-    record = tmp_path / "gpu_masking.json"
-    env = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "JAX_PLATFORMS": "cpu"}  # as on a machine without one
-
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "tools" / "gpu.py"), str(record)], env=env, capture_output=True, text=True
-    )
-
-    assert done.returncode == 1
-    assert done.stderr.startswith("no GPU visible")
-    assert not record.exists()
-
-
-def test_the_committed_gpu_record_is_from_the_pinned_keras() -> None:
-    pinned = max(
-        line.split("==")[1].split()[0]
-        for line in (ROOT / "requirements.txt").read_text().splitlines()
-        if line.startswith("keras==")
-    )
-    assert gpu.stale(gpu.load(), pinned) == [], f"re-record with `nox -s gpu` on a GPU: Keras is {pinned} now"
-
-
-def test_a_record_from_another_keras_is_stale_and_the_page_says_so() -> None:
-    cases = gpu.side_by_side(gpu.run_cases(), gpu.run_cases())  # on this CPU, twice: a record's shape
-    record = {
-        "recorded": "2026-01-01",
-        "machine": {"driver": "1", "cuda": "2", "python": "3.11"},
-        "backends": {
-            "jax": {"device": "a GPU", "versions": {"keras": "3.0.0", "jax": "0", "numpy": "2"}, "cases": cases}
-        },
-    }
-
-    assert gpu.stale(record, "3.15.1") == ["jax"]
-    section = gpu.record_section(record, "3.15.1")
-    assert "This record is from Keras 3.0.0, not the Keras 3.15.1 that built this page" in section
-    assert "**PyTorch: no record yet.**" in section
-    assert section.count("\n| `") == len(gpu.KINDS) * len(gpu.MASKS)  # one row per layer and mask
-    assert gpu.compare(cases) == []  # the same device twice: nothing differs
