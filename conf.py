@@ -8,7 +8,6 @@ import re
 import sys
 from importlib import metadata
 from pathlib import Path
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).parent
 
@@ -40,9 +39,12 @@ os.environ["JUPYTER_PATH"] = os.pathsep.join(
 
 # The site's own extensions, in docs/_ext: how pages execute (execution.py), links to
 # Keras's source (citations.py), how claims about other environments are proven
-# (provenance.py), and what the site publishes besides the pages (site_extras.py).
+# (provenance.py), the pages' code to download (downloads.py, from reader_code.py), pages
+# on a phone (small_screens.py), files published besides the pages (published.py), and
+# search (search.py); project.py holds what they share with the noxfile and the tests.
 sys.path.insert(0, str(ROOT / "docs" / "_ext"))
 from execution import READER_MODULES, cache_key  # noqa: E402
+from project import base_url, served_path  # noqa: E402
 
 extensions = [
     "execution",  # docs/_ext, first: it starts the kernels' warm server while the rest load
@@ -54,7 +56,10 @@ extensions = [
     "citations",  # docs/_ext: {keras-source} links to the lines of the Keras release that built the page
     # docs/_ext: a sentence about a GPU, another backend or release says how it is proven (a warning if not)
     "provenance",
-    "site_extras",  # docs/_ext: downloads, shapes.json, default description, robots.txt, sitemap
+    "downloads",  # docs/_ext: each notebook page's .ipynb and .py, and the modules it imports
+    "small_screens",  # docs/_ext: tables as cards, unbroken shapes, figures that scroll sideways
+    "published",  # docs/_ext: shapes.json, robots.txt, sitemap, descriptions, deferred scripts
+    "search",  # docs/_ext: the Pagefind index the search page reads
 ]
 
 root_doc = "index"
@@ -117,7 +122,7 @@ html_context = {
     "keras_backend": BACKEND_NAMES[os.environ.get("KERAS_BACKEND", "tensorflow")],
 }
 # The modules readers download, each with the page that shows its source: a page whose code
-# imports one offers it beside its own download (docs/_ext/site_extras.py).
+# imports one offers it beside its own download (docs/_ext/downloads.py).
 reader_modules = {
     "numpy_rnn": "examples/numpy-reference",
     "keras_torch": "examples/keras-lstm-in-pytorch",
@@ -130,11 +135,10 @@ copybutton_prompt_is_regexp = True
 
 # --- Where the site lives: canonical links, sitemap and robots.txt, Open Graph, 404 page ---
 # SITE_URL if set; else the address Read the Docs is building for; else the Read the Docs URL.
-published_url = os.environ.get("SITE_URL") or os.environ.get("READTHEDOCS_CANONICAL_URL")
-html_baseurl = (published_url or "https://keras-rnn-returns.readthedocs.io/en/latest/").rstrip("/") + "/"
+html_baseurl = base_url()  # docs/_ext/project.py
 # Every page has a meta description: its front matter's (`myst: {html_meta: {description:
 # ...}}`) if it gives one; else its opening lines, the answer (sphinxext-opengraph); else
-# (the search and 404 pages) this one (docs/_ext/site_extras.py).
+# (the search and 404 pages) this one (docs/_ext/published.py).
 site_description = (
     "What Keras LSTM, GRU and SimpleRNN layers return with return_sequences, return_state and "
     "Bidirectional: which tensors, in which order, with which shapes, shown by code run at build time."
@@ -146,4 +150,4 @@ ogp_social_cards = {"enable": False}
 # The 404 page is served for any missing path, so its links and assets are absolute from the
 # site's root: the published path where one was given, else a local server's root (a local
 # build is served by `python -m http.server -d _build/html` or `nox -s serve`, at "/").
-notfound_urls_prefix = urlparse(html_baseurl).path if published_url else "/"
+notfound_urls_prefix = served_path()

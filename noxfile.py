@@ -5,25 +5,22 @@ into .nox/_bootstrap and runs the same session (the README's quick start)."""
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import sys
 from importlib import metadata
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent
-REQUIREMENTS = ROOT / "requirements.txt"
-INSTALLED = ROOT / "requirements-backends.txt"  # the pins, plus JAX and PyTorch (why: in the file)
-BUILD = ROOT / "_build"
+sys.path.insert(0, str(Path(__file__).resolve().parent / "docs" / "_ext"))  # as conf.py, for project.py
+from project import BUILD, INSTALLED, OLDEST, ROOT, SPHINX, newest_pin
 
 
 def pin(name: str) -> str:
     """The exact requirement for ``name`` from requirements.txt, the one dependency source."""
-    match = re.search(rf"^{re.escape(name)}==\S+$", REQUIREMENTS.read_text(), re.MULTILINE | re.IGNORECASE)
-    if not match:
-        sys.exit(f"requirements.txt pins no {name}; run `nox -s lock` after adding it to requirements.in")
-    return match.group(0)
+    try:
+        return f"{name}=={newest_pin(name)}"
+    except LookupError as error:
+        sys.exit(str(error))
 
 
 def _bootstrap() -> None:
@@ -61,12 +58,9 @@ os.environ.setdefault("UV_CACHE_DIR", str(ROOT / ".nox" / "_uv"))  # links need 
 EXECUTIONS = Path(os.environ.setdefault("PAGE_EXECUTIONS_LOG", str(BUILD / "page-executions.log")))
 nox.options.sessions = ["tests"]  # plain `nox` runs every check
 
-# -n nitpicky, -W warnings are errors, --keep-going reports them all first, -j auto: every core;
-# -T: when a page raises in a -j worker, only -T's traceback still shows the failing cell.
-SPHINX = ("python", "-m", "sphinx", "-nW", "--keep-going", "-j", "auto", "-T")
 #: The Keras 3 / TensorFlow pairs `versions` proves: the oldest every page passes on (its pins, and why
 #: they, are in requirements-oldest.txt, which the pages' provenance marks read too), and the pins.
-SUPPORTED = {"oldest": ("-r", str(ROOT / "requirements-oldest.txt")), "pinned": ()}
+SUPPORTED = {"oldest": ("-r", str(OLDEST)), "pinned": ()}
 #: Keras's backends `backends` executes every page on.
 BACKENDS = ("tensorflow", "jax", "torch")
 #: What `tests` runs beyond the build: the environments it does not (it executes every page on

@@ -10,7 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, add_cell, build, build_command, executed
+from building import add_cell, build, build_command, executed
+from site_pages import EXAMPLES
 
 from keras_rnn_returns.configurations import CASES
 

@@ -10,8 +10,9 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
+from building import build
 from citations import source_link
-from conftest import EXAMPLES, build, html_pages, tags
+from site_pages import EXAMPLES, html_pages, tags
 
 KERAS_VERSION = metadata.version("keras")
 INSTALLED = Path(importlib.util.find_spec("keras").origin).parent.parent

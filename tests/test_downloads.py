@@ -13,9 +13,10 @@ from pathlib import Path
 import jupytext
 import nbformat
 import pytest
-from conftest import NOTEBOOK_PAGES, ROOT, downloadable, notebook_id, source_notebook
 from execution import READER_MODULES
-from site_extras import imported_modules, reader_notebook
+from project import ROOT
+from reader_code import imported_modules, reader_notebook
+from site_pages import NOTEBOOK_PAGES, downloadable, notebook_id, source_notebook
 
 PAGES = [page for page in NOTEBOOK_PAGES if downloadable(page)]
 

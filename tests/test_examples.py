@@ -8,10 +8,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import EXAMPLES, NOTEBOOK_PAGES, ROOT
 from execution import READER_MODULES, count_execution
 from myst_nb.core.read import read_myst_markdown_notebook
-from site_extras import imported_modules
+from project import ROOT
+from reader_code import imported_modules
+from site_pages import EXAMPLES, NOTEBOOK_PAGES
 
 from keras_rnn_returns.configurations import CASES
 
@@ -233,7 +234,9 @@ def test_a_quick_test_that_executes_a_page_fails_until_it_is_marked_slow(tmp_pat
         "def test_quick():\n    count_execution('examples/planted', 'a test')\n\n"
         "@pytest.mark.slow\ndef test_slow():\n    count_execution('examples/planted', 'a test')\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "tests"), "PAGE_EXECUTIONS_LOG": str(tmp_path / "log")}
+    # -p loads the conftest before pyproject.toml's pythonpath applies: name its folders here.
+    path = os.pathsep.join(str(ROOT / folder) for folder in ("tests", "docs/_ext", "tools"))
+    env = {**os.environ, "PYTHONPATH": path, "PAGE_EXECUTIONS_LOG": str(tmp_path / "log")}
     command = [sys.executable, "-m", "pytest", "-p", "conftest", "-p", "no:cacheprovider", "-q", "-rA", str(test)]
     ran = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
 

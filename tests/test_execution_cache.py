@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 import execution
-from conftest import ROOT
+from project import ROOT
 
 EXECUTE_EVERYTHING = ROOT / "tools" / "execute_everything.py"
 

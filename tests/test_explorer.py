@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import CONTRASTS, WatchedPage
+from browsing import CONTRASTS, WatchedPage
 
 from keras_rnn_returns.configurations import SPATIAL
 
@@ -103,7 +103,7 @@ def expected_layer_call(row: dict, sizes: dict[str, int]) -> str:
 def shapes(built_site: Path) -> dict:
     path = built_site / "shapes.json"
     assert path.exists(), (
-        f"{path} is missing: the build publishes it (docs/_ext/site_extras.py, from the page that makes it)"
+        f"{path} is missing: the build publishes it (docs/_ext/published.py, from the page that makes it)"
     )
     return json.loads(path.read_text())
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import matplotlib
 import numpy as np
 import pytest
-from conftest import ROOT, tags
+from project import ROOT
+from site_pages import tags
 
 # The pages that draw a picture, and how many each draws.
 PICTURES = {

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import ROOT
+from project import ROOT, newest_pin
 
 from keras_rnn_returns import gpu
 
@@ -28,11 +28,7 @@ def test_the_gpu_check_fails_saying_no_gpu_visible_where_there_is_none(tmp_path:
 
 
 def test_the_committed_gpu_record_is_from_the_pinned_keras() -> None:
-    pinned = max(
-        line.split("==")[1].split()[0]
-        for line in (ROOT / "requirements.txt").read_text().splitlines()
-        if line.startswith("keras==")
-    )
+    pinned = newest_pin("keras")
     assert gpu.stale(gpu.load(), pinned) == [], f"re-record with `nox -s gpu` on a GPU: Keras is {pinned} now"
 
 

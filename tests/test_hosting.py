@@ -6,7 +6,8 @@ import json
 import re
 
 import yaml
-from conftest import ROOT, nox_list
+from building import nox_list
+from project import ROOT
 
 SESSION_CALL = re.compile(r"(?:nox|noxfile\.py)\s+-s\s+([\w-]+)")
 

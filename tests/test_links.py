@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from conftest import html_pages, served_root, tags
+from project import served_path
+from site_pages import html_pages, tags
 
 # The attributes through which a page links to or loads another file.
 LINKING = {"href", "src", "action", "poster"}
@@ -63,7 +64,7 @@ def resolve(page: str, link: str, published: str = "/") -> tuple[str, str] | Non
 
 def broken_links(root: Path, pages: dict[str, Page]) -> list[str]:
     broken = []
-    published = served_root()
+    published = served_path()
     for name, page in pages.items():
         for link in page.links:
             resolved = resolve(name, link, published)

@@ -8,7 +8,8 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, build
+from building import build
+from project import ROOT
 from provenance import NOT_SCANNED, citation, site_executions, unproven
 
 PAGES = sorted(

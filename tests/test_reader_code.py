@@ -18,10 +18,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import NOTEBOOK_PAGES, ROOT, download_links, downloadable, notebook_id, source_notebook
 from execution import READER_MODULES, count_execution
 from execution import SHARED_CODE as PROJECT_MODULES
-from site_extras import DOCTEST_BLOCK, HIDDEN, imported_modules, reader_code, reader_notebook
+from project import ROOT
+from reader_code import HIDDEN, imported_modules, pasted_pieces, reader_code
+from site_pages import NOTEBOOK_PAGES, download_links, downloadable, notebook_id, source_notebook
 
 # Run in a fresh interpreter in the reader's folder: each doctest block is checked as
 # `nox -s doctest` checks it, each code cell runs (a raises-exception cell must raise), and
@@ -83,17 +84,6 @@ RUNNER = textwrap.dedent(
         json.dump(shown, file)
     """
 )
-
-
-def pasted_pieces(notebook: nbformat.NotebookNode) -> list[tuple[str, str]]:
-    """What a reader pastes, in order: ("doctest", block) and ("code"/"raises", cell source)."""
-    pieces = []
-    for cell in reader_notebook(notebook).cells:
-        if cell.cell_type == "markdown":
-            pieces += [("doctest", block) for block in DOCTEST_BLOCK.findall(cell.source)]
-        else:
-            pieces.append(("raises" if "raises-exception" in cell.metadata.get("tags", []) else "code", cell.source))
-    return pieces
 
 
 def run_as_pasted(

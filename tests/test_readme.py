@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import html
 import re
-import sys
 from pathlib import Path
 
-from conftest import ROOT, nox_list
+from building import nox_list
+from project import OLDEST, ROOT, newest_pin
 
 README = (ROOT / "README.md").read_text()
 
@@ -27,18 +27,11 @@ def test_readme_excerpt_is_what_the_bidirectional_page_shows(built_site: Path) -
 
 
 def test_supported_range_stated_is_the_range_the_matrix_runs() -> None:
-    sys.path.insert(0, str(ROOT))
     import noxfile
 
-    assert noxfile.SUPPORTED["oldest"] == ("-r", str(ROOT / "requirements-oldest.txt"))
-    pins = (ROOT / "requirements-oldest.txt").read_text()
-    oldest = dict(re.findall(r"^([\w-]+)==(\S+)$", pins, re.MULTILINE))
-    lock = (ROOT / "requirements.txt").read_text()
-    # The pins for Python 3.11 and newer, the ones the site is built and hosted with.
-    newest = {
-        name: re.search(rf"^{name}==(\S+)(?: ; python_full_version >= '3.11')?$", lock, re.MULTILINE).group(1)
-        for name in ("keras", "tensorflow")
-    }
+    assert noxfile.SUPPORTED["oldest"] == ("-r", str(OLDEST))
+    oldest = {name: newest_pin(name, OLDEST) for name in ("keras", "tensorflow")}
+    newest = {name: newest_pin(name) for name in ("keras", "tensorflow")}  # the site is built and hosted with them
     for text in (README, (ROOT / "index.md").read_text()):
         assert f"Keras {oldest['keras']} with TensorFlow {oldest['tensorflow']}" in text
         assert f"Keras {newest['keras']} and TensorFlow {newest['tensorflow']}" in text

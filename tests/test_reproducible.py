@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURE, build
+from building import FIXTURE, build
 
 pytestmark = pytest.mark.slow
 

@@ -10,7 +10,9 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import WatchedPage, html_pages, serve, url_of
+from browsing import WatchedPage
+from serving import serve, url_of
+from site_pages import html_pages
 
 pytestmark = pytest.mark.browser
 

@@ -11,7 +11,8 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, WatchedPage
+from browsing import WatchedPage
+from project import ROOT
 
 pytestmark = pytest.mark.browser
 

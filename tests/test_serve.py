@@ -11,7 +11,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import build_command
+from building import build_command
 
 pytestmark = pytest.mark.slow
 

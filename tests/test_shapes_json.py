@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
-from site_extras import text_of
+from project import ROOT
+from small_screens import text_of
 
 pytestmark = pytest.mark.slow
 

@@ -17,7 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import CONTRASTS, ROOT, WatchedPage, html_pages, serve, served_root, url_of
+from browsing import CONTRASTS, WatchedPage
+from project import ROOT, served_path
+from serving import serve, url_of
+from site_pages import html_pages
 
 pytestmark = pytest.mark.browser
 
@@ -213,7 +216,7 @@ def test_404_page_is_styled_and_links_home_at_any_depth(browser, built_site: Pat
     """Served for a missing address at any depth, from where the build was told the site
     lives (a local build: a server's root, as `python -m http.server -d _build/html` serves
     it): every asset loads and its links lead home."""
-    root = served_root()
+    root = served_path()
     with serve(built_site) as server:
         server.published_path = root  # served there only, as its host serves it
         for missing in (f"{root}no-such-page.html", f"{root}deep/er/no/such/page.html"):

@@ -13,19 +13,11 @@ from urllib.parse import urljoin
 
 import nbformat
 import pytest
-from conftest import (
-    NOTEBOOK_PAGES,
-    ROOT,
-    build,
-    download_links,
-    downloadable,
-    html_pages,
-    served_root,
-    source_notebook,
-    tags,
-)
+from building import build
 from execution import READER_MODULES
-from site_extras import imported_modules
+from project import ROOT, served_path
+from reader_code import imported_modules
+from site_pages import NOTEBOOK_PAGES, download_links, downloadable, html_pages, source_notebook, tags
 
 # The pages that are notebooks (a jupytext header); each is offered as .ipynb and .py.
 NOTEBOOKS = [page.relative_to(ROOT).with_suffix("") for page in NOTEBOOK_PAGES]
@@ -62,7 +54,7 @@ def test_a_page_whose_code_is_all_presentation_offers_no_download(built_site: Pa
 def test_every_notebook_page_links_its_ipynb_and_py_which_parse(built_site: Path, notebook: Path) -> None:
     page = built_site / notebook.with_suffix(".html")
     links = set(download_links(page))
-    # Its own code, and the reference modules its code imports (site_extras.offered_modules).
+    # Its own code, and the reference modules its code imports (downloads.offered_modules).
     # Hidden cells (the page's own checks) may import them too; readers never see those.
     visible = "\n".join(
         cell.source
@@ -125,7 +117,7 @@ def test_404_page_exists_and_its_links_work_from_any_depth(built_site: Path) -> 
     ]
     # Absolute from the site's root: the published path when the build was given one
     # (test_site_url_comes_from_the_environment), else a local server's root.
-    prefix = served_root()
+    prefix = served_path()
     assert local and all(url.startswith(prefix) for url in local), [u for u in local if not u.startswith(prefix)]
     for url in local:
         path = url.removeprefix(prefix).split("?")[0].split("#")[0]
@@ -229,7 +221,7 @@ def test_no_tag_references_another_host_but_the_sites_own_address(built_site: Pa
 
 def test_no_script_file_stops_the_page_from_parsing(built_site: Path) -> None:
     """A script that blocks the parser at the end of a long page makes Furo lay the whole page
-    out after its first paint, a task Lighthouse counts as blocking time (site_extras._defer)."""
+    out after its first paint, a task Lighthouse counts as blocking time (published._defer)."""
     blocking = [
         f"{page.relative_to(built_site).as_posix()}: {attrs['src']}"
         for page in html_pages(built_site)

@@ -5,10 +5,10 @@ runs on one machine (.ci/run), no more and no less."""
 from __future__ import annotations
 
 import re
-import sys
 
 import yaml
-from conftest import ROOT, nox_list
+from building import nox_list
+from project import ROOT
 
 WORKFLOW = yaml.safe_load((ROOT / ".github" / "workflows" / "site.yml").read_text())
 #: Sessions that are not CI's, and why: a new session fails the test until it is a job or here.
@@ -54,7 +54,6 @@ def test_every_session_that_belongs_in_ci_is_a_job_of_the_workflow() -> None:
 
 
 def test_the_jobs_run_what_tests_runs_on_one_machine_once_each() -> None:
-    sys.path.insert(0, str(ROOT))
     import noxfile
 
     runs = sessions_run_by_jobs()

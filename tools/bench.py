@@ -42,8 +42,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-from noxfile import SPHINX  # noqa: E402 -- the build's flags, as `nox -s docs` passes them
+sys.path.insert(0, str(ROOT / "docs" / "_ext"))  # the build's own modules, as conf.py loads them
+from project import SPHINX  # noqa: E402 -- the build's flags, as `nox -s docs` passes them
+from reader_code import build_notebook, notebook_pages, script, source_notebook  # noqa: E402
 
 # What a build needs (as tests/conftest.py copies it); tools/, tests/, .nox/, .git stay behind.
 PROJECT_FILES = (
@@ -60,34 +61,8 @@ EDITED_PAGE = Path("examples") / "lstm-return-state.md"
 
 
 def notebook_script(page: Path) -> str:
-    """The code cells of a MyST notebook as one Python script, run as the build runs them:
-    cells tagged skip-execution are left out, and a cell tagged raises-exception may raise
-    without stopping the script."""
-    from myst_nb.core.read import read_myst_markdown_notebook
-
-    notebook = read_myst_markdown_notebook(page.read_text(encoding="utf-8"), path=str(page))
-    # A kernel has display() as a builtin; a script must import it.
-    parts = ["import sys\n\nfrom IPython.display import display"]
-    for cell in notebook.cells:
-        tags = cell.metadata.get("tags", [])
-        if cell.cell_type != "code" or "skip-execution" in tags:
-            continue
-        if "raises-exception" in tags:
-            # exec, not an indented copy: indenting would change multi-line strings.
-            parts.append(
-                f"try:\n    exec(compile({cell.source!r}, {str(page)!r}, 'exec'))\n"
-                # Where a kernel keeps the error it showed, for the hidden cell that checks it.
-                "except Exception as error:\n    sys.last_value = error\n    print(type(error).__name__, error)"
-            )
-        else:
-            parts.append(cell.source)
-    return "\n\n".join(parts) + "\n"
-
-
-def notebook_pages(project: Path) -> list[Path]:
-    """The pages the build executes: those with code cells."""
-    pages = sorted([*project.glob("docs/*.md"), *project.glob("examples/*.md")])
-    return [page for page in pages if "```{code-cell}" in page.read_text(encoding="utf-8")]
+    """The page's code as one Python script, run as the build runs it (reader_code.py)."""
+    return script(build_notebook(source_notebook(page)), keep_error=True)
 
 
 def _tagged(tag: str) -> list:

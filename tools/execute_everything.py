@@ -20,8 +20,8 @@ from importlib.metadata import version
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-from noxfile import SPHINX  # noqa: E402 -- the build's flags, as `nox -s docs` passes them
+sys.path.insert(0, str(ROOT / "docs" / "_ext"))  # the build's own modules, as conf.py loads them
+from project import SPHINX  # noqa: E402 -- the build's flags, as `nox -s docs` passes them
 
 
 def main(out: Path) -> int:

@@ -36,6 +36,7 @@ from importlib import metadata
 from pathlib import Path
 
 from docutils import nodes
+from project import OLDEST, newest_pin, release
 from sphinx import addnodes
 from sphinx.util import logging
 from sphinx.util.docutils import ReferenceRole
@@ -45,7 +46,6 @@ from keras_rnn_returns.show import BACKEND_NAMES
 
 logger = logging.getLogger(__name__)
 
-ROOT = Path(__file__).resolve().parents[2]
 #: The label of the guide's section on how pages are executed on each backend and release.
 CHECKED_HOW = "how-pages-are-checked"
 #: The label of the masking page's section that renders the GPU record (keras_rnn_returns/gpu.py).
@@ -54,17 +54,10 @@ GPU_SECTION = "gpu-record"
 NOT_SCANNED = {"docs/contributing"}
 
 
-def _pinned(name: str, requirements: Path) -> tuple[int, ...]:
-    """The newest release of ``name`` a requirements file pins (requirements.txt pins older
-    ones for older Pythons; the published site is built with the newest)."""
-    found = re.findall(rf"^{re.escape(name)}==([\d.]+)", requirements.read_text(), re.MULTILINE)
-    return max(tuple(int(part) for part in release.split(".")) for release in found)
-
-
 #: The releases the published site is built with, and the oldest `nox -s versions` runs every page on.
-BUILD_KERAS = _pinned("keras", ROOT / "requirements.txt")
-BUILD_TENSORFLOW = _pinned("tensorflow", ROOT / "requirements.txt")
-OLDEST_KERAS = _pinned("keras", ROOT / "requirements-oldest.txt")
+BUILD_KERAS = release(newest_pin("keras"))
+BUILD_TENSORFLOW = release(newest_pin("tensorflow"))
+OLDEST_KERAS = release(newest_pin("keras", OLDEST))
 
 
 def _other_release(build: tuple[int, ...]):

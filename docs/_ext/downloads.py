@@ -1,0 +1,216 @@
+"""Each notebook page's code to download: an .ipynb with the outputs the build executed, a
+.py, and the reference modules the page imports, written beside the page; the page
+template (docs/_templates/page.html) links them. What they hold is the reader's code of the
+page (reader_code.py); tests/test_downloads.py and tests/test_reader_code.py check it."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import posixpath
+import re
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+
+import nbformat
+from jupyter_cache import get_cache
+from project import INSTALLED, pins
+from reader_code import (
+    MultiLineStringInRaisingCell,
+    has_reader_code,
+    imported_modules,
+    is_notebook_page,
+    reader_code,
+    reader_notebook,
+    script,
+    source_notebook,
+)
+from sphinx.errors import ExtensionError
+from sphinx.util import logging
+
+from keras_rnn_returns.show import BACKEND_NAMES
+
+logger = logging.getLogger(__name__)
+
+#: Sphinx roles and links between pages, which a notebook or a script cannot follow.
+ROLE = re.compile(r"\{(doc|keras-source|not-executed|executed|recorded)\}`([^`]*)`")
+PAGE_LINK = re.compile(r"\]\((?![a-z]+:|#)([^)#\s]+)\.md(#[^)\s]*)?\)")
+SECTION_LINK = re.compile(r"\]\((#[^)\s]+)\)")
+
+
+def downloadable(app, docname: str) -> bool:
+    """Notebook pages with code that readers see are offered for download."""
+    path = Path(app.env.doc2path(docname))
+    return is_notebook_page(path) and has_reader_code(source_notebook(path))
+
+
+@cache
+def _imports_of(path: str) -> frozenset[str]:
+    """What the reader's code of the page at ``path`` imports."""
+    return frozenset(imported_modules(reader_code(source_notebook(path))))
+
+
+def offered_modules(app, docname: str) -> list[str]:
+    """The reference modules (conf.py's ``reader_modules``) that a page's reader code imports:
+    the page offers each for download, beside its own code."""
+    imported = _imports_of(str(app.env.doc2path(docname)))
+    return sorted(name for name in app.config.reader_modules if name in imported)
+
+
+def _module_file(name: str) -> Path:
+    return Path(importlib.util.find_spec(name).origin)
+
+
+_version = cache(metadata.version)  # reading a distribution's metadata is slow: once each
+_distributions = cache(metadata.packages_distributions)  # import name -> distributions: 0.4 s, once
+
+
+def requirements(app, docname: str) -> list[str]:
+    """``name==version`` for each package the page's reader code needs: what it and the
+    modules it offers import, and the Keras backend that executed it (all three when the
+    code sets ``KERAS_BACKEND``), at the versions that built the page, without a local
+    label (PyPI has ``torch==2.13.0``, not the ``+cpu`` build on our machines)."""
+    import sys
+
+    distributions = _distributions()
+    path = str(app.env.doc2path(docname))
+    offered = [_module_file(name).read_text(encoding="utf-8") for name in offered_modules(app, docname)]
+    imported = (_imports_of(path) | imported_modules(offered)) - set(app.config.reader_modules)
+    names = {dist for module in imported for dist in distributions.get(module, [])}
+    if "keras" in names:
+        names.add(os.environ.get("KERAS_BACKEND", "tensorflow"))
+        if "KERAS_BACKEND" in "\n".join(reader_code(source_notebook(path))):  # it runs Keras on each backend
+            names |= set(BACKEND_NAMES)
+    names |= imported - set(distributions) - set(sys.stdlib_module_names)  # imported but not installed here
+    found = []
+    for name in sorted(names, key=str.lower):
+        try:
+            found.append(f"{name}=={_version(name).split('+')[0]}")
+        except metadata.PackageNotFoundError:
+            if name.lower() not in pins(INSTALLED):
+                raise ExtensionError(f"{docname} imports {name}, which no requirements file pins") from None
+            found.append(pins(INSTALLED)[name.lower()][-1])
+    return found
+
+
+def _header(app, docname: str, kind: str) -> str:
+    """What the download is and what it needs, for its first cell."""
+    url = app.config.html_baseurl + app.builder.get_target_uri(docname)
+    lines = [
+        app.env.titles[docname].astext(),
+        "",
+        f"The code of {url}, as a {kind}."
+        + (" The outputs are those the site's build printed." if kind == "notebook" else ""),
+        f"It needs Python 3.10 or newer and: pip install {' '.join(requirements(app, docname))}",
+    ]
+    modules = offered_modules(app, docname)
+    if modules:
+        files = ", ".join(f"{name}.py" for name in modules)
+        lines.append(f"and, in the same folder, {files}, offered for download beside it on that page.")
+    return "\n".join(lines)
+
+
+def for_readers(app, docname: str, markdown: str) -> str:
+    """``markdown`` as a download shows it: roles as the text and links the page shows, and
+    links to pages and sections as the site's addresses."""
+    from citations import source_link
+    from provenance import in_words, role_target
+
+    def page_url(target: str) -> str:
+        return app.config.html_baseurl + app.builder.get_target_uri(target)
+
+    def role(match: re.Match) -> str:
+        kind, content = match.groups()
+        if kind in ("executed", "recorded"):
+            return in_words(kind, content)[0]
+        if kind == "not-executed":
+            return "not executed in this build: [{}]({})".format(*in_words(kind, content))
+        target = role_target(content)
+        title = content[: content.index("<")].strip() if content.strip().endswith(">") and "<" in content else ""
+        if kind == "doc":
+            linked = posixpath.normpath(posixpath.join(posixpath.dirname(docname), target)).lstrip("/")
+            if target.startswith("/"):
+                linked = target.lstrip("/")
+            return f"[{title or app.env.titles[linked].astext()}]({page_url(linked)})"
+        package = Path(importlib.util.find_spec("keras").origin).parent
+        url, _ = source_link(target, package.parent, metadata.version("keras"))
+        return f"[{title}]({url})"
+
+    def page_link(match: re.Match) -> str:
+        linked = posixpath.normpath(posixpath.join(posixpath.dirname(docname), match.group(1)))
+        return f"]({page_url(linked)}{match.group(2) or ''})"
+
+    markdown = ROLE.sub(role, markdown)
+    markdown = PAGE_LINK.sub(page_link, markdown)
+    return SECTION_LINK.sub(lambda match: f"]({page_url(docname)}{match.group(1)})", markdown)
+
+
+def executed_notebooks(app):
+    """Each notebook page's docname and its notebook with the outputs the build showed.
+
+    MyST-NB writes each notebook as it read it (without outputs, when they came from the
+    cache) to its output folder; the execution cache holds the outputs the pages show.
+    Merge them as MyST-NB does, so that readers download what the build showed them."""
+    config = app.env.mystnb_config
+    cache = get_cache(config.execution_cache_path)
+    for docname in sorted(app.env.found_docs):
+        if not is_notebook_page(Path(app.env.doc2path(docname))):
+            continue
+        try:
+            read = nbformat.read(Path(config.output_folder, f"{docname}.ipynb"), as_version=4)
+            yield docname, cache.merge_match_into_notebook(read)[1]
+        except (OSError, KeyError):
+            logger.warning("no executed notebook for %s to offer as a download", docname, location=docname)
+
+
+def write(app, docname: str, executed: nbformat.NotebookNode) -> None:
+    """Write the page's downloads beside its HTML."""
+    target = Path(app.outdir) / docname
+    target.parent.mkdir(parents=True, exist_ok=True)
+    reader = reader_notebook(executed)
+    for cell in reader.cells:
+        if cell.cell_type == "markdown":
+            cell.source = for_readers(app, docname, cell.source)
+    as_script = nbformat.from_dict(reader)
+    for notebook, kind in ((reader, "notebook"), (as_script, "script")):
+        notebook.cells.insert(0, nbformat.v4.new_markdown_cell(_header(app, docname, kind)))
+        for number, cell in enumerate(notebook.cells):  # nbformat's ids are random: keep builds identical
+            cell.id = f"cell-{number}"
+    nbformat.write(reader, target.with_suffix(".ipynb"))
+    try:
+        target.with_suffix(".py").write_text(script(as_script), encoding="utf-8")
+    except MultiLineStringInRaisingCell as error:
+        raise ExtensionError(f"{docname}, {error}") from None
+    for module in offered_modules(app, docname):
+        (target.parent / f"{module}.py").write_bytes(_module_file(module).read_bytes())
+
+
+def _link_downloads(app, pagename, templatename, context, doctree) -> None:
+    if not downloadable(app, pagename):
+        return
+    name = pagename.rsplit("/", 1)[-1]
+    context["downloads"] = [
+        (f"{name}.ipynb", "Jupyter notebook, with outputs", None),
+        (f"{name}.py", "Python script", None),
+    ]
+    for module in offered_modules(app, pagename):
+        source = app.config.reader_modules[module]
+        page = None if source == pagename else app.builder.get_relative_uri(pagename, source)
+        context["downloads"].append((f"{module}.py", "which this page imports", page))
+
+
+def _write_downloads(app, exception) -> None:
+    if exception or app.builder.format != "html":
+        return
+    for docname, executed in executed_notebooks(app):
+        if downloadable(app, docname):
+            write(app, docname, executed)
+
+
+def setup(app):
+    # {module name: the page that shows its source}: the modules readers download.
+    app.add_config_value("reader_modules", {}, "html", types=frozenset({dict}))
+    app.connect("html-page-context", _link_downloads)
+    app.connect("build-finished", _write_downloads)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

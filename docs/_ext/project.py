@@ -1,0 +1,67 @@
+"""What the noxfile, the build, tools/ and the tests share about the project, in one place:
+its folders, how a requirements file is read, the Sphinx command every build runs, and the
+address the site is published at. Standard library only: the noxfile reads it before it has
+installed anything."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BUILD = ROOT / "_build"
+REQUIREMENTS = ROOT / "requirements.txt"  # the one dependency source, pinned by `nox -s lock`
+INSTALLED = ROOT / "requirements-backends.txt"  # the pins, plus JAX and PyTorch (why: in the file)
+OLDEST = ROOT / "requirements-oldest.txt"  # the oldest Keras/TensorFlow pair every page passes on
+
+# -n nitpicky, -W warnings are errors, --keep-going reports them all first, -j auto: every core;
+# -T: when a page raises in a -j worker, only -T's traceback still shows the failing cell.
+SPHINX = ("python", "-m", "sphinx", "-nW", "--keep-going", "-j", "auto", "-T")
+
+#: Where the site is published when nothing says otherwise.
+DEFAULT_URL = "https://keras-rnn-returns.readthedocs.io/en/latest/"
+
+_PIN = re.compile(r"^(?P<name>[A-Za-z0-9][\w.-]*)(?P<extras>\[[\w,]+\])?==(?P<version>[^\s;]+)", re.MULTILINE)
+
+
+def pins(requirements: Path = REQUIREMENTS) -> dict[str, list[str]]:
+    """Each package a requirements file pins (lower case) -> its pins as written
+    (``jax[cpu]==0.10.2``), in the file's order (requirements.txt pins some twice: older
+    releases for older Pythons). A file it includes (``-r``) is not read."""
+    found: dict[str, list[str]] = {}
+    for match in _PIN.finditer(requirements.read_text(encoding="utf-8")):
+        found.setdefault(match["name"].lower(), []).append(match.group(0))
+    return found
+
+
+def release(version: str) -> tuple[int, ...]:
+    """``3.15.1`` -> (3, 15, 1), for comparing releases."""
+    return tuple(int(part) for part in re.findall(r"\d+", version.split("+")[0])[:3])
+
+
+def newest_pin(name: str, requirements: Path = REQUIREMENTS) -> str:
+    """The newest version of ``name`` the file pins: the one the published site is built with."""
+    written = pins(requirements).get(name.lower())
+    if not written:
+        raise LookupError(f"{requirements.name} pins no {name}; run `nox -s lock` after adding it to requirements.in")
+    return max((pin.split("==")[1] for pin in written), key=release)
+
+
+def published_url() -> str | None:
+    """The address the site is built for: SITE_URL if set, else the one Read the Docs is building for."""
+    return os.environ.get("SITE_URL") or os.environ.get("READTHEDOCS_CANONICAL_URL") or None
+
+
+def base_url() -> str:
+    """The site's address, ending in "/": where it is published, or the default."""
+    return (published_url() or DEFAULT_URL).rstrip("/") + "/"
+
+
+def served_path() -> str:
+    """The path the site is served under, which its 404 page links absolutely from: that of
+    :func:`published_url`, or a local server's "/"."""
+    from urllib.parse import urlsplit
+
+    url = published_url()
+    return urlsplit(url).path.rstrip("/") + "/" if url else "/"

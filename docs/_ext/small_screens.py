@@ -1,0 +1,71 @@
+"""Each page's body made to read on a phone (docs/_static/site.css styles what this marks):
+tables whose rows stack as cards, shapes that never break inside, and drawn figures in a
+box that scrolls sideways, sized before their files arrive. The body is rewritten with an
+HTML parser (BeautifulSoup, which Furo already needs), not with patterns over its text."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from bs4 import BeautifulSoup
+
+#: Matplotlib's SVG size, in points: `<svg ... width="705.6pt" height="280.8pt"`.
+SVG_SIZE = re.compile(r'<svg\b[^>]*?\swidth="([\d.]+)pt"[^>]*?\sheight="([\d.]+)pt"')
+#: A shape as the pages write it: `(batch, units)`, `(1, 3, 8)`.
+SHAPE = re.compile(r"\(.*\)")
+
+
+def text_of(fragment: str) -> str:
+    """An HTML fragment's text, as a reader reads it."""
+    return BeautifulSoup(fragment, "html.parser").get_text().strip()
+
+
+def figure_size(env, name: str) -> tuple[int, int] | None:
+    """The size in CSS pixels of the drawn figure the build names ``name`` in _images/, read
+    from the SVG the page's execution wrote (a missing file: Sphinx's own warning names it)."""
+    for source, (_, unique_name) in env.images.items():
+        path = Path(env.srcdir, source)
+        if unique_name == name and path.is_file():
+            found = SVG_SIZE.search(path.read_text(encoding="utf-8")[:2000])
+            return tuple(round(float(points) * 4 / 3) for points in found.groups()) if found else None
+    return None
+
+
+def for_small_screens(body: str, size_of) -> str:
+    """Tables that stack on a phone: each body cell gets its column's heading as
+    ``data-label``, to show above it. Shapes that never break inside: a code span of a
+    tuple, ``(batch, units)``, gets the class ``shape``. Drawn figures in a box that scrolls
+    sideways, so that a phone shows them at their natural size, where every label is at
+    least 12 px (keras_rnn_returns/diagrams.py); each states its ``width`` and ``height``
+    (``size_of`` its file's name), so the browser keeps its room before the file arrives,
+    and nothing below it moves, a section a link points to included, when it does."""
+    soup = BeautifulSoup(body, "html.parser")
+    for table in soup.find_all("table"):
+        head = table.find("thead")
+        if head is None:
+            continue
+        labels = [th.get_text().strip() for th in head.find_all("th")]
+        for row in table.find_all("tr"):
+            if row.find_parent("thead") is None:
+                for cell, label in zip(row.find_all("td", recursive=False), [*labels, *[""] * 99], strict=False):
+                    cell["data-label"] = label
+    for image in soup.find_all("img", src=re.compile(r"_images/[^/]+\.svg$")):
+        size = size_of(image["src"].rsplit("/", 1)[-1])
+        if size and not image.has_attr("width"):
+            image["width"], image["height"] = map(str, size)
+        image.wrap(soup.new_tag("div", attrs={"class": "figure-scroll", "tabindex": "0"}))
+    for code in soup.find_all("code", class_="literal"):
+        if code["class"] == ["docutils", "literal", "notranslate"] and SHAPE.fullmatch(code.get_text().strip()):
+            code["class"] = [*code["class"], "shape"]
+    return soup.decode(formatter="minimal")
+
+
+def _add_page_context(app, pagename, templatename, context, doctree) -> None:
+    if "body" in context:
+        context["body"] = for_small_screens(context["body"], lambda name: figure_size(app.env, name))
+
+
+def setup(app):
+    app.connect("html-page-context", _add_page_context)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
