@@ -12,7 +12,7 @@ from importlib import metadata
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "docs" / "_ext"))  # as conf.py, for project.py
-from project import BUILD, INSTALLED, OLDEST, ROOT, SPHINX, newest_pin
+from project import BUILD, INSTALLED, OLDEST, ROOT, newest_pin, sphinx
 
 
 def pin(name: str) -> str:
@@ -85,7 +85,7 @@ def _install(session: nox.Session, *extra: str) -> None:
 
 def _sphinx(session: nox.Session, builder: str, out: Path, *args: str, doctrees: Path = BUILD / "doctrees") -> None:
     """Build with ``builder`` into ``out``; the doctrees (one folder per builder) stay out of it."""
-    session.run(*SPHINX, "-b", builder, "-d", str(doctrees / builder), *args, str(ROOT), str(out))
+    session.run(*sphinx(ROOT, out, builder, *args, doctrees=doctrees))
 
 
 @nox.session
@@ -99,10 +99,8 @@ def autobuild(source: Path, port: int = 8000) -> list[str]:
     """sphinx-autobuild's arguments (for `serve`, and its test on the fixture site): the
     build's flags; the shared code watched too, the build's output and tools' folders not."""
     ignore = r"(_build|\.nox|\.git|node_modules|\.pytest_cache|\.ruff_cache)/"
-    return [
-        *SPHINX[3:], "-d", str(source / "_build" / "doctrees" / "html"), "--port", str(port),
-        "--watch", str(ROOT / "keras_rnn_returns"), "--re-ignore", ignore, str(source), str(source / "_build" / "html"),
-    ]  # fmt: skip
+    watch = ("--port", str(port), "--watch", str(ROOT / "keras_rnn_returns"), "--re-ignore", ignore)
+    return sphinx(source, source / "_build" / "html", "html", *watch)[3:]
 
 
 @nox.session

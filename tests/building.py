@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from project import ROOT, SPHINX
+from project import ROOT, sphinx
 
 FIXTURE = ROOT / "tests" / "fixture"
 
@@ -22,12 +22,12 @@ def nox_list(*arguments: str) -> subprocess.CompletedProcess[str]:
 
 
 def build_command(site: Path, builder: str = "html", **env: str) -> tuple[list[str], dict[str, str]]:
-    """The command and environment that build ``site`` as the nox sessions build (project.SPHINX)."""
-    command = [sys.executable, *SPHINX[1:], "-b", builder, "-d", str(site / "_build" / "doctrees" / builder)]
+    """The command and environment that build ``site`` as the nox sessions build (project.sphinx)."""
+    command = [sys.executable, *sphinx(site, site / "_build" / builder, builder)[1:]]
     # The fixture's conf.py reads the real site's; kernels run with the `python` on PATH.
     path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
     environment = dict(os.environ, KERAS_RNN_SITE=str(ROOT), PATH=path, **env)
-    return [*command, str(site), str(site / "_build" / builder)], environment
+    return command, environment
 
 
 def build(site: Path, builder: str = "html", **env: str) -> subprocess.CompletedProcess[str]:

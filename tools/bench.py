@@ -43,7 +43,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "docs" / "_ext"))  # the build's own modules, as conf.py loads them
-from project import SPHINX  # noqa: E402 -- the build's flags, as `nox -s docs` passes them
+from project import sphinx  # noqa: E402 -- the build's command, as `nox -s docs` runs it
 from reader_code import build_notebook, notebook_pages, script, source_notebook  # noqa: E402
 
 # What a build needs (as tests/conftest.py copies it); tools/, tests/, .nox/, .git stay behind.
@@ -53,7 +53,7 @@ PROJECT_FILES = (
     "docs", "examples", "keras_rnn_returns",
 )  # fmt: skip
 # As `nox -s docs` builds, in the copy's root.
-BUILD = (*SPHINX[1:], "-b", "html", "-d", "_build/doctrees/html", ".", "_build/html")
+BUILD = sphinx(Path("."), Path("_build/html"))[1:]
 # myst-nb logs this once per notebook it executes (and not for one served from the cache).
 EXECUTED = "Executing notebook using local CWD"
 # The pages the benchmark edits: a typical example page.

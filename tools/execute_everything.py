@@ -21,7 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "docs" / "_ext"))  # the build's own modules, as conf.py loads them
-from project import SPHINX  # noqa: E402 -- the build's flags, as `nox -s docs` passes them
+from project import sphinx  # noqa: E402 -- the build's command, as `nox -s docs` runs it
 
 
 def main(out: Path) -> int:
@@ -32,10 +32,11 @@ def main(out: Path) -> int:
     jax_cache = {"JAX_COMPILATION_CACHE_DIR": str(out / "jax_cache"), "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0"}
     env = {**os.environ, **jax_cache}
     for check, builder in (("pages and their assertions", "html"), ("doctests", "doctest")):
+        raising_is_a_warning = ("-D", "nb_execution_raise_on_error=0")
         command = [
-            sys.executable, *SPHINX[1:], "-b", builder, "-d", str(out / "doctrees" / builder),
-            "-D", "nb_execution_raise_on_error=0", str(ROOT), str(out / builder),
-        ]  # fmt: skip
+            sys.executable,
+            *sphinx(ROOT, out / builder, builder, *raising_is_a_warning, doctrees=out / "doctrees")[1:],
+        ]
         results[check] = "pass" if subprocess.run(command, env=env).returncode == 0 else "FAIL"
     backend = os.environ.get("KERAS_BACKEND", "tensorflow")  # what conf.py, and so the build, used
     executed_with = f"Keras {version('keras')} on its {backend} backend, TensorFlow {version('tensorflow')}"

@@ -19,6 +19,14 @@ OLDEST = ROOT / "requirements-oldest.txt"  # the oldest Keras/TensorFlow pair ev
 # -T: when a page raises in a -j worker, only -T's traceback still shows the failing cell.
 SPHINX = ("python", "-m", "sphinx", "-nW", "--keep-going", "-j", "auto", "-T")
 
+
+def sphinx(source: Path, out: Path, builder: str = "html", *args: str, doctrees: Path | None = None) -> list[str]:
+    """The command that builds ``source`` into ``out`` with ``builder``, as every build here
+    does (``args``: more of sphinx-build's). The doctrees (one folder per builder) stay out of ``out``."""
+    doctrees = (doctrees or Path(source) / "_build" / "doctrees") / builder
+    return [*SPHINX, "-b", builder, "-d", str(doctrees), *args, str(source), str(out)]
+
+
 #: Where the site is published when nothing says otherwise.
 DEFAULT_URL = "https://keras-rnn-returns.readthedocs.io/en/latest/"
 
