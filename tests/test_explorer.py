@@ -109,7 +109,7 @@ def shapes(built_site: Path) -> dict:
 
 
 class Explorer(WatchedPage):
-    """A watched browser page (conftest.py) on docs/explorer.html."""
+    """A watched browser page (browsing.py) on docs/explorer.html."""
 
     def __init__(self, browser, site_url: str) -> None:
         super().__init__(browser, site_url)

@@ -46,7 +46,7 @@ sys.path.insert(0, str(ROOT / "docs" / "_ext"))  # the build's own modules, as c
 from project import sphinx  # noqa: E402 -- the build's command, as `nox -s docs` runs it
 from reader_code import build_notebook, notebook_pages, script, source_notebook  # noqa: E402
 
-# What a build needs (as tests/conftest.py copies it); tools/, tests/, .nox/, .git stay behind.
+# What a build needs; tools/, tests/, .nox/, .git stay behind.
 PROJECT_FILES = (
     "conf.py", "index.md", "noxfile.py", "pyproject.toml", "requirements.txt", "requirements-backends.txt",
     "requirements-oldest.txt",
@@ -124,8 +124,7 @@ def measure(command: list[str], cwd: Path, env: dict[str, str], log: Path) -> tu
 
 
 def copy_sources(copy: Path) -> Path:
-    """Copy what a build needs (PROJECT_FILES) into the new folder ``copy``. The tests'
-    project copies (tests/conftest.py) use it too."""
+    """Copy what a build needs (PROJECT_FILES) into the new folder ``copy``."""
     copy.mkdir()
     for name in PROJECT_FILES:
         source = ROOT / name
