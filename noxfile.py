@@ -125,8 +125,10 @@ def _doctest(session: nox.Session, *args: str) -> None:  # the pages' doctest bl
 @nox.session
 def tests(session: nox.Session) -> None:
     """Every check: build, doctests, pytest tests/ (arguments go to pytest), then versions, backends, lint."""
-    # GitHub Actions runs these as jobs of their own, at the same time (NOX_TESTS_ALONE=1).
-    later = () if os.environ.get("NOX_TESTS_ALONE") else (*OTHER_ENVIRONMENTS, "lint")
+    # GitHub Actions runs these as jobs of their own, at the same time (NOX_TESTS_ALONE=1). The
+    # other environments do nothing but execute pages, so the quick checks (-m "not slow ...") skip them.
+    quick = "not slow" in " ".join(session.posargs)
+    later = () if os.environ.get("NOX_TESTS_ALONE") else ("lint",) if quick else (*OTHER_ENVIRONMENTS, "lint")
     for name in (*later, "executions"):
         session.notify(name, posargs=[])  # each in its own environment, after this one
     EXECUTIONS.parent.mkdir(exist_ok=True)
