@@ -76,6 +76,44 @@ def test_every_notebook_page_links_its_ipynb_and_py_which_parse(built_site: Path
     assert "keras_rnn_returns" not in "".join(code), f"{notebook} downloads hidden cells"
 
 
+def downloads_placement(page: Path) -> tuple[int | None, int | None, list[str]]:
+    """Where a built page offers its downloads: the positions of its first download link and
+    of its first <h1> in the page's text, and the links of its "On this page" list."""
+    from bs4 import BeautifulSoup
+
+    text = page.read_text(encoding="utf-8")
+    first_link = next((m.start() for m in re.finditer(r"<a [^>]*\bdownload\b", text)), None)
+    heading = text.find("<h1")
+    soup = BeautifulSoup(text, "html.parser")
+    toc = soup.select_one("aside.toc-drawer .toc-tree")
+    return first_link, (heading if heading >= 0 else None), [a["href"] for a in toc.find_all("a")] if toc else []
+
+
+@pytest.mark.parametrize("notebook", DOWNLOADABLE, ids=str)
+def test_downloads_are_offered_above_the_first_heading_and_first_in_on_this_page(
+    built_site: Path, notebook: Path
+) -> None:
+    page = built_site / notebook.with_suffix(".html")
+    first_link, heading, toc = downloads_placement(page)
+    assert first_link is not None and heading is not None and first_link < heading, f"{notebook}: downloads below"
+    if len(toc) > 1:  # Furo shows "On this page" when the page has sections
+        assert toc[1] == "#downloads", f"{notebook}: 'On this page' does not start with the downloads: {toc[:3]}"
+    ids = re.findall(r'\bid="downloads"', page.read_text(encoding="utf-8"))
+    assert len(ids) == 1, f"{notebook}: the downloads line's id is not unique"
+
+
+def test_the_placement_check_fails_on_downloads_at_the_foot_of_a_page(tmp_path: Path) -> None:
+    page = tmp_path / "page.html"
+    page.write_text(
+        '<aside class="toc-drawer"><div class="toc-tree"><ul><li><a href="#">T</a><ul>'
+        '<li><a href="#run-it">Run it</a></li></ul></li></ul></div></aside>'
+        "<article><section><h1>T</h1><p>...</p></section>"
+        '<p class="page-downloads"><a href="t.ipynb" download>t.ipynb</a></p></article>'
+    )
+    first_link, heading, toc = downloads_placement(page)
+    assert first_link > heading and toc[1] == "#run-it"
+
+
 def test_copy_buttons_copy_doctest_code_without_prompts_or_output(built_site: Path) -> None:
     """sphinx-copybutton's formatCopyText keeps, of the lines that start with a prompt, the
     text after it; the prompt is the regular expression the built script passes it."""

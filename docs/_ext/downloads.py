@@ -1,10 +1,11 @@
 """Each notebook page's code to download: an .ipynb with the outputs the build executed, a
-.py, and the reference modules the page imports, written beside the page; the page
-template (docs/_templates/page.html) links them. What they hold is the reader's code of the
+.py, and the reference modules the page imports, written beside the page and linked above
+its first heading and first in "On this page". What they hold is the reader's code of the
 page (reader_code.py); tests/test_downloads.py and tests/test_reader_code.py check it."""
 
 from __future__ import annotations
 
+import html
 import importlib.util
 import os
 import posixpath
@@ -14,6 +15,7 @@ from importlib import metadata
 from pathlib import Path
 
 import nbformat
+from bs4 import BeautifulSoup
 from jupyter_cache import get_cache
 from project import INSTALLED, pins
 from reader_code import (
@@ -186,18 +188,42 @@ def write(app, docname: str, executed: nbformat.NotebookNode) -> None:
         (target.parent / f"{module}.py").write_bytes(_module_file(module).read_bytes())
 
 
+#: The id of the line that offers a page's downloads, which "On this page" links to.
+DOWNLOADS_ID = "downloads"
+
+
 def _link_downloads(app, pagename, templatename, context, doctree) -> None:
-    if not downloadable(app, pagename):
+    """Offer the downloads where readers look first: a line above the page's first heading,
+    and the first entry of "On this page"."""
+    if not downloadable(app, pagename) or "body" not in context:
         return
     name = pagename.rsplit("/", 1)[-1]
-    context["downloads"] = [
-        (f"{name}.ipynb", "Jupyter notebook, with outputs", None),
-        (f"{name}.py", "Python script", None),
-    ]
+    offered = [(f"{name}.ipynb", "Jupyter notebook, with outputs", None), (f"{name}.py", "Python script", None)]
     for module in offered_modules(app, pagename):
         source = app.config.reader_modules[module]
         page = None if source == pagename else app.builder.get_relative_uri(pagename, source)
-        context["downloads"].append((f"{module}.py", "which this page imports", page))
+        offered.append((f"{module}.py", "which this page imports", page))
+    links = [
+        f'<a href="{html.escape(file)}" download>{html.escape(file)}</a> ({kind}'
+        + (f'; <a href="{html.escape(page)}">its source</a>' if page else "")
+        + ")"
+        for file, kind, page in offered
+    ]
+    line = f'<p class="page-downloads" id="{DOWNLOADS_ID}">Download this page: {", ".join(links)}.</p>\n'
+    context["body"] = line + context["body"]
+    if context.get("toc"):
+        toc = BeautifulSoup(context["toc"], "html.parser")
+        top = toc.find("li")
+        if top is not None:
+            sections = top.find("ul")
+            if sections is None:  # a page without sections: Furo shows no "On this page"; keep it whole
+                sections = toc.new_tag("ul")
+                top.append(sections)
+            entry = toc.new_tag("li")
+            entry.append(toc.new_tag("a", attrs={"class": "reference internal", "href": f"#{DOWNLOADS_ID}"}))
+            entry.a.string = "Download this page"
+            sections.insert(0, entry)
+            context["toc"] = toc.decode(formatter="minimal")
 
 
 def _write_downloads(app, exception) -> None:
