@@ -94,6 +94,9 @@ nb_render_error_lexer = "text"
 nb_output_stderr = "warn"
 # Generated tables are Markdown with links to other pages; parse them as MyST.
 nb_render_markdown_format = "myst"
+# A cell's printed lines reach the page in as many chunks as its kernel flushed (a slow loop:
+# several boxes); show them as one output, as the cell printed them.
+nb_merge_streams = True
 
 myst_enable_extensions = [
     "colon_fence",  # ::: admonitions read better than ``` inside notebooks

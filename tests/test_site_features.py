@@ -114,6 +114,31 @@ def test_the_placement_check_fails_on_downloads_at_the_foot_of_a_page(tmp_path: 
     assert first_link > heading and toc[1] == "#run-it"
 
 
+def split_outputs(page: Path) -> list[str]:
+    """The cells of a built page whose printed text is cut into several boxes."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    found = []
+    for output in soup.select("div.cell_output"):
+        streams = output.find_all("div", class_="stream", recursive=False)
+        if len(streams) > 1:
+            found.append(streams[0].get_text()[:60])
+    return found
+
+
+def test_what_a_cell_prints_is_one_box(built_site: Path) -> None:
+    split = {page.name: split_outputs(page) for page in html_pages(built_site)}
+    assert not {name: cells for name, cells in split.items() if cells}
+
+
+def test_the_one_box_check_finds_a_cell_printed_in_chunks(tmp_path: Path) -> None:
+    page = tmp_path / "page.html"
+    box = '<div class="output stream highlight-myst-ansi"><pre>{}</pre></div>'
+    page.write_text(f'<div class="cell_output docutils container">{box.format("a")}{box.format("b")}</div>')
+    assert split_outputs(page) == ["a"]
+
+
 def test_copy_buttons_copy_doctest_code_without_prompts_or_output(built_site: Path) -> None:
     """sphinx-copybutton's formatCopyText keeps, of the lines that start with a prompt, the
     text after it; the prompt is the regular expression the built script passes it."""
