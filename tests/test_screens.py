@@ -1,6 +1,7 @@
 """Every page reads on a phone and in the dark theme: at 390 by 844 px no article table is wider
 than the screen, shapes and the identifiers in titles never break inside, and every label of
-a drawn figure is at least 12 px high; in the dark theme no figure is a bright rectangle.
+a drawn figure is at least 12 px high; in the dark theme no figure is a bright rectangle and
+no name in code is underlined like a link.
 Each check is shown to fail on a page built to break it (the last test)."""
 
 from __future__ import annotations
@@ -73,9 +74,15 @@ def phone_problems(watched: WatchedPage, page: str) -> list[str]:
     return [f"{page}: {problem}" for problem in problems]
 
 
+# Code that the dark theme draws as links are drawn: underlined (Pygments' dark style does it to module names).
+UNDERLINED_CODE = """() => Array.from(document.querySelectorAll(".highlight pre span"))
+  .filter(span => getComputedStyle(span).textDecorationLine.includes("underline"))
+  .map(span => span.textContent)"""
+
+
 def dark_problems(watched: WatchedPage, page: str) -> list[str]:
     watched.page.goto(f"{watched.site_url}/{page}")
-    problems = []
+    problems = [f"{page}: code underlined like a link: {text}" for text in watched.page.evaluate(UNDERLINED_CODE)[:3]]
     for image in watched.page.locator("article img").all():
         luminance = mean_luminance(image.screenshot())
         if luminance > BRIGHTEST_DARK_FIGURE:
@@ -124,6 +131,7 @@ BROKEN = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>br
 <h1 style="white-space: nowrap"><code><span class="pre">a_title_far_too_long_for_any_phone_screen</span></code></h1>
 <img src="small.svg" alt="small labels" style="width: 100%">
 <img src="white.svg" alt="a white rectangle" width="200" height="100">
+<div class="highlight"><pre><span style="text-decoration: underline">numpy</span></pre></div>
 </article></body></html>
 """
 SMALL = (
@@ -148,3 +156,4 @@ def test_the_checks_catch_a_page_built_to_break_them(browser, tmp_path: Path) ->
     assert "a title runs off the screen: a_title_far_too_long_for_any_phone_screen" in phone, phone
     assert "smallest label is" in phone and "small.svg" in phone, phone
     assert "mean luminance 1.00" in dark and "white.svg" in dark, dark
+    assert "code underlined like a link: numpy" in dark, dark
