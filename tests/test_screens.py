@@ -1,5 +1,5 @@
 """Every page reads on a phone and in the dark theme: at 390 by 844 px no article table is wider
-than the screen, shapes and the identifiers in titles never break inside, and every label of
+than the screen, shapes and the identifiers in headings never break inside, and every label of
 a drawn figure is at least 12 px high; in the dark theme no figure is a bright rectangle and
 no name in code is underlined like a link.
 Each check is shown to fail on a page built to break it (the last test)."""
@@ -33,7 +33,7 @@ LAYOUT = """() => {
     if (element.getClientRects().length > 1) problems.push(`${what} breaks inside: ${element.textContent}`);
   };
   document.querySelectorAll("code.shape").forEach(code => broken(code, "a shape"));
-  document.querySelectorAll("h1 code span.pre").forEach(word => {
+  document.querySelectorAll(":is(h1, h2, h3, h4) code span.pre").forEach(word => {
     broken(word, "a title's identifier");
     if (word.getBoundingClientRect().right > width) problems.push(`a title runs off the screen: ${word.textContent}`);
   });
@@ -129,6 +129,7 @@ BROKEN = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>br
 <table><tr><td style="min-width: 600px">a cell far too wide for any phone</td></tr></table>
 <p style="width: 4em"><code class="shape">(batch, timesteps, units)</code></p>
 <h1 style="white-space: nowrap"><code><span class="pre">a_title_far_too_long_for_any_phone_screen</span></code></h1>
+<h2 style="width: 5em; overflow-wrap: break-word"><code><span class="pre">Embedding(mask_zero=True)</span></code></h2>
 <img src="small.svg" alt="small labels" style="width: 100%">
 <img src="white.svg" alt="a white rectangle" width="200" height="100">
 <div class="highlight"><pre><span style="text-decoration: underline">numpy</span></pre></div>
@@ -154,6 +155,7 @@ def test_the_checks_catch_a_page_built_to_break_them(browser, tmp_path: Path) ->
     assert "a table" in phone and "wide on a 390 px screen" in phone, phone
     assert "a shape breaks inside: (batch, timesteps, units)" in phone, phone
     assert "a title runs off the screen: a_title_far_too_long_for_any_phone_screen" in phone, phone
+    assert "a title's identifier breaks inside: Embedding(mask_zero=True)" in phone, phone
     assert "smallest label is" in phone and "small.svg" in phone, phone
     assert "mean luminance 1.00" in dark and "white.svg" in dark, dark
     assert "code underlined like a link: numpy" in dark, dark

@@ -14,6 +14,8 @@ from bs4 import BeautifulSoup
 SVG_SIZE = re.compile(r'<svg\b[^>]*?\swidth="([\d.]+)pt"[^>]*?\sheight="([\d.]+)pt"')
 #: A shape as the pages write it: `(batch, units)`, `(1, 3, 8)`.
 SHAPE = re.compile(r"\(.*\)")
+#: Where a call in a heading may break: after an opening bracket, an ``=`` or a comma.
+CALL_BREAK = re.compile(r"(?<=[(=,])(?=.)")
 
 
 def text_of(fragment: str) -> str:
@@ -34,12 +36,14 @@ def figure_size(env, name: str) -> tuple[int, int] | None:
 
 def for_small_screens(body: str, size_of) -> str:
     """Tables that stack on a phone: each body cell gets its column's heading as
-    ``data-label``, to show above it. Shapes that never break inside: a code span of a
-    tuple, ``(batch, units)``, gets the class ``shape``. Drawn figures in a box that scrolls
-    sideways, so that a phone shows them at their natural size, where every label is at
-    least 12 px (keras_rnn_returns/diagrams.py); each states its ``width`` and ``height``
-    (``size_of`` its file's name), so the browser keeps its room before the file arrives,
-    and nothing below it moves, a section a link points to included, when it does."""
+    ``data-label``, to show above it. Calls in headings that break between their parts,
+    never inside a name: ``Embedding(mask_zero=True)`` may break after ``(`` and ``=``.
+    Shapes that never break inside: a code span of a tuple, ``(batch, units)``, gets the
+    class ``shape``. Drawn figures in a box that scrolls sideways, so that a phone shows
+    them at their natural size, where every label is at least 12 px
+    (keras_rnn_returns/diagrams.py); each states its ``width`` and ``height`` (``size_of``
+    its file's name), so the browser keeps its room before the file arrives, and nothing
+    below it moves, a section a link points to included, when it does."""
     soup = BeautifulSoup(body, "html.parser")
     for table in soup.find_all("table"):
         head = table.find("thead")
@@ -55,6 +59,18 @@ def for_small_screens(body: str, size_of) -> str:
         if size and not image.has_attr("width"):
             image["width"], image["height"] = map(str, size)
         image.wrap(soup.new_tag("div", attrs={"class": "figure-scroll", "tabindex": "0"}))
+    for heading in soup.find_all(re.compile(r"^h[1-6]$")):
+        for word in heading.select("code span.pre"):
+            pieces = CALL_BREAK.split(word.get_text())
+            if len(pieces) < 2:
+                continue
+            word.string, last = pieces[0], word
+            for piece in pieces[1:]:  # each piece whole, after a place where the line may break
+                opportunity, new = soup.new_tag("wbr"), soup.new_tag("span", attrs={"class": "pre"})
+                new.string = piece
+                last.insert_after(opportunity)
+                opportunity.insert_after(new)
+                last = new
     for code in soup.find_all("code", class_="literal"):
         if code["class"] == ["docutils", "literal", "notranslate"] and SHAPE.fullmatch(code.get_text().strip()):
             code["class"] = [*code["class"], "shape"]
