@@ -1,5 +1,6 @@
 """Every page reads on a phone and in the dark theme: at 390 by 844 px no article table is wider
-than the screen, shapes and the identifiers in headings never break inside, and every label of
+than the screen, no shape runs out of its box, shapes break only between dimensions, and
+the identifiers in headings never break inside, and every label of
 a drawn figure is at least 12 px high; in the dark theme no figure is a bright rectangle and
 no name in code is underlined like a link.
 Each check is shown to fail on a page built to break it (the last test)."""
@@ -32,7 +33,13 @@ LAYOUT = """() => {
   const broken = (element, what) => {
     if (element.getClientRects().length > 1) problems.push(`${what} breaks inside: ${element.textContent}`);
   };
-  document.querySelectorAll("code.shape").forEach(code => broken(code, "a shape"));
+  document.querySelectorAll("code.shape").forEach(code => {
+    broken(code, "a shape");
+    code.querySelectorAll("span.pre").forEach(part => broken(part, "a shape's dimension"));
+    const box = (code.closest("td, th, p, li") || code.parentElement).getBoundingClientRect();
+    if (code.getBoundingClientRect().right > Math.min(width, box.right) + 1)
+      problems.push(`a shape runs out of its box: ${code.textContent}`);
+  });
   document.querySelectorAll(":is(h1, h2, h3, h4) code span.pre").forEach(word => {
     broken(word, "a title's identifier");
     if (word.getBoundingClientRect().right > width) problems.push(`a title runs off the screen: ${word.textContent}`);
@@ -128,6 +135,7 @@ BROKEN = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>br
 <body><article>
 <table><tr><td style="min-width: 600px">a cell far too wide for any phone</td></tr></table>
 <p style="width: 4em"><code class="shape">(batch, timesteps, units)</code></p>
+<p style="width: 4em"><code class="shape" style="white-space: nowrap">(batch, timesteps, features)</code></p>
 <h1 style="white-space: nowrap"><code><span class="pre">a_title_far_too_long_for_any_phone_screen</span></code></h1>
 <h2 style="width: 5em; overflow-wrap: break-word"><code><span class="pre">Embedding(mask_zero=True)</span></code></h2>
 <img src="small.svg" alt="small labels" style="width: 100%">
@@ -154,6 +162,7 @@ def test_the_checks_catch_a_page_built_to_break_them(browser, tmp_path: Path) ->
         dark = "\n".join(check(browser, server, ["index.html"], "dark"))
     assert "a table" in phone and "wide on a 390 px screen" in phone, phone
     assert "a shape breaks inside: (batch, timesteps, units)" in phone, phone
+    assert "a shape runs out of its box: (batch, timesteps, features)" in phone, phone
     assert "a title runs off the screen: a_title_far_too_long_for_any_phone_screen" in phone, phone
     assert "a title's identifier breaks inside: Embedding(mask_zero=True)" in phone, phone
     assert "smallest label is" in phone and "small.svg" in phone, phone
