@@ -14,6 +14,7 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from browsing import CONTRASTS, WatchedPage
@@ -487,3 +488,75 @@ def test_explorer_says_so_when_shapes_json_does_not_load(browser, site_url: str)
         assert "404" in status.text_content() and "Reload the page" in status.text_content()
         page.get_by_label("units", exact=True).fill("7")  # typing now changes nothing and throws nothing
         assert "Could not load shapes.json" in status.text_content()
+
+
+# --- The explorer's state in the address ------------------------------------------------------
+
+BIDIRECTIONAL_GRU = {"layer": "GRU", "wrapper": "None", "return_sequences": "true", "return_state": "true"}
+GRU_SIZES = {"batch": 2, "timesteps": 5, "features": 3, "units": 8}
+
+
+def test_an_address_reproduces_a_configuration_and_back_returns_to_it(browser, site_url: str, shapes: dict) -> None:
+    explorer = Explorer(browser, site_url)
+    explorer.url += "?" + urlencode(BIDIRECTIONAL_GRU | GRU_SIZES)
+    try:
+        explorer.open()
+        row = find_row(shapes, ("GRU", "None", True, True))
+        first = expected_returned(shapes, row, GRU_SIZES)
+        assert explorer.returned() == first  # Bidirectional(GRU(8, ...), merge_mode=None): six tensors
+        assert explorer.page.get_by_label("wrapper", exact=True).input_value() == "None"
+        assert explorer.field("units").input_value() == "8"
+
+        explorer.page.get_by_label("wrapper", exact=True).select_option("sum")
+        summed = expected_returned(shapes, find_row(shapes, ("GRU", "sum", True, True)), GRU_SIZES)
+        assert explorer.returned() == summed
+        assert "wrapper=sum" in explorer.page.url and "units=8" in explorer.page.url
+
+        explorer.page.go_back()
+        explorer.page.wait_for_function("() => location.search.includes('wrapper=None')")
+        assert explorer.returned() == first
+        assert explorer.page.get_by_label("wrapper", exact=True).input_value() == "None"
+        explorer.page.go_forward()
+        explorer.page.wait_for_function("() => location.search.includes('wrapper=sum')")
+        assert explorer.returned() == summed
+        explorer.assert_no_problems()
+    finally:
+        explorer.close()
+
+
+# Each: the address's parameters, and what the page then says (as it says for typed input).
+HOSTILE_ADDRESSES = {
+    "script-in-layer": ({"layer": "<img src=x onerror=alert(1)>", "wrapper": "'; alert(1)"}, None),
+    "flags-not-booleans": ({"return_sequences": "maybe", "return_state": "1"}, None),
+    "letters-for-a-size": ({"units": "abc"}, "units is not a number"),
+    "negative-size": ({"batch": "-3"}, "batch must be at least 1"),
+    "huge-size": ({"timesteps": "1e12"}, "timesteps must be at most 1,000,000"),
+    "fraction": ({"features": "2.5"}, "features must be a whole number"),
+    "very-long": ({"units": "9" * 5000}, "units must be at most 1,000,000"),
+}
+
+
+@pytest.mark.parametrize("case", HOSTILE_ADDRESSES, ids=str)
+def test_a_hostile_address_is_ignored_or_answered_as_typed_input_is(browser, site_url: str, case: str) -> None:
+    params, message = HOSTILE_ADDRESSES[case]
+    explorer = Explorer(browser, site_url)
+    dialogs: list[str] = []
+    explorer.page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    try:
+        explorer.page.goto(f"{explorer.url}?{urlencode(params)}")
+        status = explorer.page.locator("#se-status")
+        if message is None:  # left out: the defaults, and a result
+            explorer.page.wait_for_selector("#se-result:not([hidden])", timeout=10_000)
+            assert explorer.page.get_by_label("layer", exact=True).input_value() == "LSTM"
+            assert explorer.page.get_by_label("wrapper", exact=True).input_value() == "none"
+            assert not explorer.page.get_by_label("return_sequences=True", exact=True).is_checked()
+        else:
+            status.filter(has_text="No result").wait_for(timeout=10_000)
+            assert message in status.text_content(), status.text_content()
+            field = next(name for name in params)
+            assert explorer.field(field).get_attribute("aria-invalid") == "true"
+            assert not explorer.result_shown()
+        assert dialogs == [] and explorer.page.locator("img[src=x]").count() == 0
+        explorer.assert_no_problems()
+    finally:
+        explorer.close()

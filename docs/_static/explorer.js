@@ -21,6 +21,8 @@
 
   var data = null; // {dims, rows, symbolOf} once shapes.json has loaded and checked out
   var els = {};
+  var refused = {}; // size -> what the address gave for it, which a number field cannot hold
+  var committed = ""; // the query of the current entry of the browser's history
 
   function byId(id) {
     return document.getElementById(id);
@@ -42,7 +44,7 @@
     var input = els[name];
     var raw = String(input.value).trim();
     var range = "a whole number from 1 to " + formatInt(MAX_SIZE);
-    if (input.validity && input.validity.badInput) {
+    if ((input.validity && input.validity.badInput) || refused[name] !== undefined) {
       return { error: name + " is not a number: enter " + range + "." };
     }
     if (raw === "") {
@@ -119,7 +121,8 @@
       })
       .then(function (json) {
         data = prepare(json);
-        fillDefaultSizes();
+        applyAddress(window.location.search);
+        committed = window.location.search;
         safeUpdate();
       })
       .catch(function (error) {
@@ -135,15 +138,6 @@
             " and open http://localhost:8000/docs/explorer.html";
         fail(why);
       });
-  }
-
-  function fillDefaultSizes() {
-    for (var i = 0; i < SIZES.length; i++) {
-      var input = els[SIZES[i]];
-      if (input.value === "" && !(input.validity && input.validity.badInput)) {
-        input.value = String(data.dims[SIZES[i]]);
-      }
-    }
   }
 
   /* --- The chosen configuration ------------------------------------------------------ */
@@ -242,6 +236,68 @@
     var names = left.split(", ");
     var half = Math.ceil(names.length / 2);
     return "(\n    " + names.slice(0, half).join(", ") + ",\n    " + names.slice(half).join(", ") + ",\n)" + right;
+  }
+
+  /* --- The address --------------------------------------------------------------------- */
+
+  // The explorer's state lives in the address (?layer=GRU&wrapper=None&return_sequences=true&
+  // return_state=false&batch=2&...), so that a link reproduces a configuration and its sizes,
+  // and back and forward move between what the reader chose. A parameter the controls cannot
+  // take (a layer the build did not execute, "maybe" for a flag) is left out; a size goes into
+  // its field as if typed, so a bad one gets the same message as a typed one.
+  function queryOf() {
+    var params = new URLSearchParams();
+    params.set("layer", els.layer.value);
+    params.set("wrapper", els.wrapper.value);
+    params.set("return_sequences", String(els.sequences.checked));
+    params.set("return_state", String(els.state.checked));
+    sizesOf(els.layer.value).forEach(function (name) {
+      params.set(name, refused[name] !== undefined ? refused[name] : String(els[name].value));
+    });
+    return "?" + params.toString();
+  }
+
+  function choose(select, value) {
+    var offered = Array.prototype.some.call(select.options, function (option) {
+      return option.value === value;
+    });
+    select.value = offered ? value : select.options[0].value;
+  }
+
+  // The controls as ``search`` (an address's query) says, the rest as a fresh page has them.
+  function applyAddress(search) {
+    var params = new URLSearchParams(search);
+    choose(els.layer, params.get("layer"));
+    choose(els.wrapper, params.get("wrapper"));
+    els.sequences.checked = params.get("return_sequences") === "true";
+    els.state.checked = params.get("return_state") === "true";
+    refused = {};
+    for (var i = 0; i < SIZES.length; i++) {
+      var name = SIZES[i];
+      var raw = params.has(name) ? params.get(name).slice(0, 100) : String(data.dims[name]);
+      els[name].value = raw;
+      if (els[name].value !== raw && raw.trim() !== "") {
+        refused[name] = raw; // e.g. "abc": the field empties itself, as it refuses typed letters
+      }
+    }
+  }
+
+  // After the reader changed something: a new entry in the history, if the state is new.
+  function remember() {
+    var query = queryOf();
+    if (query !== committed && window.history && window.history.pushState) {
+      window.history.pushState(null, "", query);
+      committed = query;
+    }
+  }
+
+  function onAddressChange() {
+    if (!data) {
+      return;
+    }
+    applyAddress(window.location.search);
+    committed = window.location.search;
+    safeUpdate();
   }
 
   /* --- Showing it ---------------------------------------------------------------------- */
@@ -395,8 +451,15 @@
       }
     }
     var root = byId("shape-explorer");
-    root.addEventListener("input", safeUpdate);
-    root.addEventListener("change", safeUpdate);
+    root.addEventListener("input", function (event) {
+      delete refused[event.target.name]; // the reader typed over what the address gave
+      safeUpdate();
+    });
+    root.addEventListener("change", function () {
+      safeUpdate();
+      remember(); // a choice made (a select, a box, a size left): an entry back can return to
+    });
+    window.addEventListener("popstate", onAddressChange);
     load();
   }
 
