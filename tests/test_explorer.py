@@ -112,8 +112,8 @@ def shapes(built_site: Path) -> dict:
 class Explorer(WatchedPage):
     """A watched browser page (browsing.py) on docs/explorer.html."""
 
-    def __init__(self, browser, site_url: str) -> None:
-        super().__init__(browser, site_url)
+    def __init__(self, browser, site_url: str, **context_options: object) -> None:
+        super().__init__(browser, site_url, **context_options)
         self.url = f"{site_url}/docs/explorer.html"
 
     def _response(self, response) -> None:
@@ -557,6 +557,35 @@ def test_a_hostile_address_is_ignored_or_answered_as_typed_input_is(browser, sit
             assert explorer.field(field).get_attribute("aria-invalid") == "true"
             assert not explorer.result_shown()
         assert dialogs == [] and explorer.page.locator("img[src=x]").count() == 0
+        explorer.assert_no_problems()
+    finally:
+        explorer.close()
+
+
+def test_on_a_phone_the_result_fits_the_screen_as_cards(browser, site_url: str) -> None:
+    """The widest result (Bidirectional ConvLSTM3D, every size a million) on a 390 px phone:
+    the table is as wide as the screen at most, and every value, "in symbols" included, is
+    on it whole, under its column's heading."""
+    sizes = dict.fromkeys(sizes_of("ConvLSTM3D"), 1000000)
+    address = {"layer": "ConvLSTM3D", "wrapper": "concat", "return_sequences": "true", "return_state": "true"}
+    explorer = Explorer(browser, site_url, viewport={"width": 390, "height": 844})
+    explorer.url += "?" + urlencode(address | sizes)
+    try:
+        explorer.open()
+        cut = explorer.page.evaluate(
+            """() => {
+              const width = document.documentElement.clientWidth, problems = [];
+              const table = document.querySelector("#se-table");
+              if (table.getBoundingClientRect().width > width) problems.push("the table is wider than the screen");
+              table.querySelectorAll("tbody td").forEach(td => {
+                const box = td.getBoundingClientRect();
+                if (box.right > width || td.scrollWidth > td.clientWidth + 1) problems.push("cut: " + td.textContent);
+                if (!td.dataset.label) problems.push("no heading above: " + td.textContent);
+              });
+              return problems;
+            }"""
+        )
+        assert not cut, cut
         explorer.assert_no_problems()
     finally:
         explorer.close()

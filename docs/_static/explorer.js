@@ -324,9 +324,13 @@
     setStatus(message, "error");
   }
 
-  function cell(tag, text) {
+  // A table cell; ``label``, its column's heading, shows above it where rows become cards.
+  function cell(tag, text, label) {
     var node = document.createElement(tag);
     node.textContent = text;
+    if (label) {
+      node.setAttribute("data-label", label);
+    }
     return node;
   }
 
@@ -400,10 +404,13 @@
     els.tbody.textContent = "";
     shown.forEach(function (o, index) {
       var tr = document.createElement("tr");
-      tr.appendChild(cell("td", String(index)));
-      tr.appendChild(cell("td", o.name));
-      tr.appendChild(cell("td", o.shape));
-      tr.appendChild(cell("td", o.symbols));
+      var labels = Array.prototype.map.call(els.tbody.parentNode.querySelectorAll("thead th"), function (th) {
+        return th.textContent.trim();
+      });
+      tr.appendChild(cell("td", String(index), labels[0]));
+      tr.appendChild(cell("td", o.name, labels[1]));
+      tr.appendChild(cell("td", o.shape, labels[2]));
+      tr.appendChild(cell("td", o.symbols, labels[3]));
       els.tbody.appendChild(tr);
     });
     els.link.textContent = String(row.page_title || row.page); // the page's title, which the build adds
