@@ -98,6 +98,13 @@ PAGES = {
     "merge": "examples/bidirectional-merge-modes",
     "convolutional": "examples/convlstm-return-state",
 }
+#: The sections of those pages that answer a configuration of their own (MyST's heading anchors).
+SECTIONS = {
+    "one and three spatial dimensions": "convlstm1d-and-convlstm3d",
+    "Bidirectional ConvLSTM": "bidirectionalconvlstm2d",
+    "Bidirectional GRU and SimpleRNN": "inside-bidirectional",
+    "merge_mode=None with states": "what-merge_modenone-with-return_statetrue-returns",
+}
 
 
 @dataclass(frozen=True)
@@ -149,6 +156,23 @@ class Configuration:
             return PAGES["states"]
         return PAGES["bidirectional"] if self.return_state else PAGES["merge"]
 
+    def section(self) -> str | None:
+        """The anchor of the section of :meth:`page` that answers this call, where the page
+        has one for it; None: the page's top answers it.
+
+        >>> Configuration("ConvLSTM3D", True, "concat", False, False).section()
+        'convlstm1d-and-convlstm3d'
+        """
+        if self.layer in SPATIAL:
+            if self.layer != "ConvLSTM2D":
+                return SECTIONS["one and three spatial dimensions"]
+            return SECTIONS["Bidirectional ConvLSTM"] if self.bidirectional else None
+        if self.page() == PAGES["states"] and self.bidirectional:
+            return SECTIONS["Bidirectional GRU and SimpleRNN"]
+        if self.page() == PAGES["merge"] and self.merge_mode is None and self.return_state:
+            return SECTIONS["merge_mode=None with states"]
+        return None
+
     def input_sizes(self) -> tuple[str, ...]:
         """The names of the input's sizes, in order."""
         return ("batch", "timesteps", *SPATIAL.get(self.layer, ()), "features")
@@ -197,6 +221,7 @@ def table(dims: dict[str, int] = DIMS) -> dict:
                 "return_state": config.return_state,
                 "call": config.call(),
                 "page": config.page(),
+                "section": config.section(),
                 "outputs": [
                     {"name": name, "shape": shape, "symbols": symbolic(shape, **dims)}
                     for name, shape in zip(names, shapes, strict=True)

@@ -245,7 +245,8 @@ def test_explorer_shows_what_every_configuration_returns_for_the_readers_sizes(
         assert f"keras.ops.zeros(({', '.join(str(sizes[name]) for name in asked[:-1])}))" in code
         assert len(unpacked_names(code)) == len(expected), code
         link = explorer.page.locator("#se-page-link")
-        assert link.get_attribute("href") == f"../{row['page']}.html"
+        anchor = f"#{row['section']}" if row["section"] else ""
+        assert link.get_attribute("href") == f"../{row['page']}.html{anchor}"
         assert link.text_content() == row["page_title"]  # the page's own title (test_shapes_json.py)
         # The announcement for screen readers names every returned tensor with its shape.
         status = explorer.status()
@@ -256,6 +257,20 @@ def test_explorer_shows_what_every_configuration_returns_for_the_readers_sizes(
 def test_every_explaining_page_the_explorer_links_to_exists(built_site: Path, shapes: dict) -> None:
     for page in sorted({row["page"] for row in shapes["rows"]}):
         assert (built_site / f"{page}.html").exists(), f"the explorer links to {page}.html, which was not built"
+
+
+def test_a_configuration_with_a_section_of_its_own_links_to_that_section(built_site: Path, shapes: dict) -> None:
+    sections = {(row["page"], row["section"]) for row in shapes["rows"] if row["section"]}
+    assert ("examples/convlstm-return-state", "convlstm1d-and-convlstm3d") in sections  # Bidirectional(ConvLSTM3D)
+    for page, section in sorted(sections):
+        assert f'id="{section}"' in (built_site / f"{page}.html").read_text(), f"{page}.html has no #{section}"
+
+
+def test_the_explorer_links_the_section_that_answers(explorer: Explorer, shapes: dict) -> None:
+    row = find_row(shapes, ("ConvLSTM3D", "concat", True, True))
+    explorer.choose(row, {name: shapes["dims"][name] for name in sizes_of("ConvLSTM3D")})
+    href = explorer.page.locator("#se-page-link").get_attribute("href")
+    assert href == f"../{row['page']}.html#{row['section']}", href
 
 
 def test_explorer_names_the_returned_tensors_in_the_shown_code(explorer: Explorer, shapes: dict) -> None:

@@ -414,7 +414,7 @@
       els.tbody.appendChild(tr);
     });
     els.link.textContent = String(row.page_title || row.page); // the page's title, which the build adds
-    els.link.setAttribute("href", PAGE_PREFIX + row.page + ".html");
+    els.link.setAttribute("href", PAGE_PREFIX + row.page + ".html" + (row.section ? "#" + row.section : ""));
     els.result.hidden = false;
     setStatus(
       withSizes(row.call, sizes) + " returns " +
