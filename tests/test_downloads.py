@@ -7,6 +7,9 @@ test_reader_code.py runs it once for all three (pasted, .ipynb and .py)."""
 from __future__ import annotations
 
 import re
+import shlex
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -70,3 +73,31 @@ def test_each_download_says_what_it_needs(built_site: Path) -> None:
             assert f"{module}.py" in header, f"{page.name} does not say it needs {module}.py beside it"
         script = (folder / f"{page.stem}.py").read_text()
         assert header.splitlines()[0] in script.split("\n# %%", 2)[1], f"{page.name}.py lacks the header"
+
+
+def install_line(header: str) -> list[str]:
+    """The requirements a download's header tells readers to pip install."""
+    line = next(line for line in header.splitlines() if "pip install " in line)
+    return shlex.split(line.split("pip install ", 1)[1])
+
+
+@pytest.mark.slow  # it asks PyPI (through uv's cache): seconds per page
+@pytest.mark.parametrize("python", ["3.10", "3.13"])
+def test_each_downloads_install_line_resolves_on_the_oldest_and_newest_python(built_site: Path, python: str) -> None:
+    """The README supports Python 3.10 to 3.13; the pins the build used (numpy 2.4.6 on 3.11)
+    do not all exist for 3.10, so the line carries each pin with the Pythons it is for."""
+    lines = {}
+    for page in PAGES:
+        notebook = nbformat.read(built_site / page.relative_to(ROOT).with_suffix(".ipynb"), as_version=4)
+        lines.setdefault(tuple(install_line(notebook.cells[0].source)), page.name)
+    for requirements, page in sorted(lines.items()):
+        command = [sys.executable, "-m", "uv", "pip", "compile", "-", "--python-version", python, "--no-header", "-q"]
+        done = subprocess.run(command, input="\n".join(requirements), capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, f"{page}: its install line fails on Python {python}:\n{done.stderr[-2000:]}"
+
+
+def test_an_install_line_pinned_for_one_python_does_not_resolve_on_another() -> None:
+    """What the test above guards against: the build's own pins, on Python 3.10."""
+    command = [sys.executable, "-m", "uv", "pip", "compile", "-", "--python-version", "3.10", "--no-header", "-q"]
+    done = subprocess.run(command, input="numpy==2.4.6\n", capture_output=True, text=True, timeout=600)
+    assert done.returncode != 0 and "numpy" in done.stderr

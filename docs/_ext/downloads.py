@@ -17,7 +17,7 @@ from pathlib import Path
 import nbformat
 from bs4 import BeautifulSoup
 from jupyter_cache import get_cache
-from project import INSTALLED, pins
+from project import INSTALLED, REQUIREMENTS, normalized, requirement_lines
 from reader_code import (
     MultiLineStringInRaisingCell,
     has_reader_code,
@@ -68,11 +68,10 @@ _version = cache(metadata.version)  # reading a distribution's metadata is slow:
 _distributions = cache(metadata.packages_distributions)  # import name -> distributions: 0.4 s, once
 
 
-def requirements(app, docname: str) -> list[str]:
-    """``name==version`` for each package the page's reader code needs: what it and the
-    modules it offers import, and the Keras backend that executed it (all three when the
-    code sets ``KERAS_BACKEND``), at the versions that built the page, without a local
-    label (PyPI has ``torch==2.13.0``, not the ``+cpu`` build on our machines)."""
+def needed(app, docname: str) -> list[str]:
+    """The distributions the page's reader code needs: what it and the modules it offers
+    import, and the Keras backend that executed it (all three when the code sets
+    ``KERAS_BACKEND``)."""
     import sys
 
     distributions = _distributions()
@@ -85,15 +84,34 @@ def requirements(app, docname: str) -> list[str]:
         if "KERAS_BACKEND" in "\n".join(reader_code(source_notebook(path))):  # it runs Keras on each backend
             names |= set(BACKEND_NAMES)
     names |= imported - set(distributions) - set(sys.stdlib_module_names)  # imported but not installed here
+    return sorted(names, key=str.lower)
+
+
+def requirements(app, docname: str) -> list[str]:
+    """The pins of what the page needs, for every Python the site supports: the lines of
+    requirements.txt and requirements-backends.txt, each with the marker that names its
+    Pythons where the pins differ by Python (numpy==2.2.6 on 3.10, 2.4.6 on 3.11, ...)."""
+    lines = requirement_lines(REQUIREMENTS, INSTALLED)
     found = []
-    for name in sorted(names, key=str.lower):
-        try:
-            found.append(f"{name}=={_version(name).split('+')[0]}")
-        except metadata.PackageNotFoundError:
-            if name.lower() not in pins(INSTALLED):
-                raise ExtensionError(f"{docname} imports {name}, which no requirements file pins") from None
-            found.append(pins(INSTALLED)[name.lower()][-1])
+    for name in needed(app, docname):
+        if normalized(name) not in lines:
+            raise ExtensionError(f"{docname} imports {name}, which no requirements file pins")
+        found += lines[normalized(name)]
     return found
+
+
+def _quoted(requirement: str) -> str:
+    """A requirement as one shell word: a marker's spaces and single quotes inside double quotes."""
+    return f'"{requirement}"' if " " in requirement else requirement
+
+
+def executed_with(app, docname: str) -> str:
+    """The versions that executed the page, as pip names them (without a local label such
+    as torch's ``+cpu``)."""
+    import platform
+
+    versions = ", ".join(f"{name}=={_version(name).split('+')[0]}" for name in needed(app, docname))
+    return f"Python {platform.python_version()}, {versions}"
 
 
 def _header(app, docname: str, kind: str) -> str:
@@ -104,12 +122,14 @@ def _header(app, docname: str, kind: str) -> str:
         "",
         f"The code of {url}, as a {kind}."
         + (" The outputs are those the site's build printed." if kind == "notebook" else ""),
-        f"It needs Python 3.10 or newer and: pip install {' '.join(requirements(app, docname))}",
+        "It needs Python 3.10 to 3.13 and these pins, each for the Pythons its marker names (as in the site's"
+        f" requirements.txt): pip install {' '.join(_quoted(line) for line in requirements(app, docname))}",
     ]
     modules = offered_modules(app, docname)
     if modules:
         files = ", ".join(f"{name}.py" for name in modules)
         lines.append(f"and, in the same folder, {files}, offered for download beside it on that page.")
+    lines.append(f"The build executed it with {executed_with(app, docname)}.")
     return "\n".join(lines)
 
 

@@ -43,6 +43,25 @@ def pins(requirements: Path = REQUIREMENTS) -> dict[str, list[str]]:
     return found
 
 
+def normalized(name: str) -> str:
+    """A distribution's name as pip compares them: ``tf_keras`` and ``TF-Keras`` are ``tf-keras``."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def requirement_lines(*files: Path) -> dict[str, list[str]]:
+    """Each package ``files`` pin (:func:`normalized`) -> their lines for it as written, markers
+    included (``numpy==2.2.6 ; python_full_version < '3.11'``): one per Python range where
+    the pins differ by Python. Comments and options (``-r``) are left out."""
+    found: dict[str, list[str]] = {}
+    for path in files:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            line = line.split(" #", 1)[0].strip()
+            match = _PIN.match(line)
+            if match:
+                found.setdefault(normalized(match["name"]), []).append(line)
+    return found
+
+
 def release(version: str) -> tuple[int, ...]:
     """``3.15.1`` -> (3, 15, 1), for comparing releases."""
     return tuple(int(part) for part in re.findall(r"\d+", version.split("+")[0])[:3])
