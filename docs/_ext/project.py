@@ -33,16 +33,6 @@ DEFAULT_URL = "https://keras-rnn-returns.readthedocs.io/en/latest/"
 _PIN = re.compile(r"^(?P<name>[A-Za-z0-9][\w.-]*)(?P<extras>\[[\w,]+\])?==(?P<version>[^\s;]+)", re.MULTILINE)
 
 
-def pins(requirements: Path = REQUIREMENTS) -> dict[str, list[str]]:
-    """Each package a requirements file pins (lower case) -> its pins as written
-    (``jax[cpu]==0.10.2``), in the file's order (requirements.txt pins some twice: older
-    releases for older Pythons). A file it includes (``-r``) is not read."""
-    found: dict[str, list[str]] = {}
-    for match in _PIN.finditer(requirements.read_text(encoding="utf-8")):
-        found.setdefault(match["name"].lower(), []).append(match.group(0))
-    return found
-
-
 def normalized(name: str) -> str:
     """A distribution's name as pip compares them: ``tf_keras`` and ``TF-Keras`` are ``tf-keras``."""
     return re.sub(r"[-_.]+", "-", name).lower()
@@ -69,10 +59,10 @@ def release(version: str) -> tuple[int, ...]:
 
 def newest_pin(name: str, requirements: Path = REQUIREMENTS) -> str:
     """The newest version of ``name`` the file pins: the one the published site is built with."""
-    written = pins(requirements).get(name.lower())
+    written = requirement_lines(requirements).get(normalized(name))
     if not written:
         raise LookupError(f"{requirements.name} pins no {name}; run `nox -s lock` after adding it to requirements.in")
-    return max((pin.split("==")[1] for pin in written), key=release)
+    return max((_PIN.match(line)["version"] for line in written), key=release)
 
 
 def published_url() -> str | None:
