@@ -16,7 +16,7 @@ import pytest
 from building import build
 from execution import READER_MODULES
 from project import ROOT, served_path
-from reader_code import imported_modules
+from reader_code import ANSWER_MARKER, HIDDEN, imported_modules, without_markers
 from site_pages import NOTEBOOK_PAGES, download_links, downloadable, html_pages, source_notebook, tags
 
 # The pages that are notebooks (a jupytext header); each is offered as .ipynb and .py.
@@ -308,6 +308,32 @@ def test_no_built_page_or_download_speaks_the_authors_language(built_site: Path)
     assert len(files) > 40
     found = {str(f.relative_to(built_site)): words for f in files if (words := author_words(f.read_text()))}
     assert not found, f"author words on the site: {found}"
+
+
+def test_readers_see_no_answer_markers_in_code_or_downloads(built_site: Path) -> None:
+    visible = [
+        cell.source
+        for page in NOTEBOOK_PAGES
+        for cell in source_notebook(page).cells
+        if cell.cell_type == "code" and not HIDDEN & set(cell.metadata.get("tags", []))
+    ]
+    assert sum(len(ANSWER_MARKER.findall(source)) for source in visible) > 30  # the pages do write them
+    pages = [page for page in html_pages(built_site) if page.name != "contributing.html"]  # which explains them
+    downloads = [*built_site.rglob("*.ipynb"), *built_site.rglob("*.py")]
+    shown = {str(f.relative_to(built_site)): n for f in pages + downloads if (n := f.read_text().count("# answer:"))}
+    assert not shown, f"answer markers shown to readers: {shown}"
+
+
+@pytest.mark.parametrize(
+    ("source", "shown"),
+    [
+        ("assert x  # answer: it holds\n", "assert x\n"),
+        ("y = 1  # why  # answer: it holds\n", "y = 1  # why\n"),
+        ('print("# answer: a string stays")\n', 'print("# answer: a string stays")\n'),
+    ],
+)
+def test_answer_markers_come_out_of_comments_only(source: str, shown: str) -> None:
+    assert without_markers(source) == shown
 
 
 PLANTED = ["What the <em>seed notebook</em> said", "The seed's five cases", "the design card"]

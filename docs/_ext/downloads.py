@@ -1,7 +1,8 @@
 """Each notebook page's code to download: an .ipynb with the outputs the build executed, a
 .py, and the reference modules the page imports, written beside the page and linked above
 its first heading and first in "On this page". What they hold is the reader's code of the
-page (reader_code.py); tests/test_downloads.py and tests/test_reader_code.py check it."""
+page (reader_code.py), which is what the page shows (no authors' markers in either);
+tests/test_downloads.py and tests/test_reader_code.py check it."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import nbformat
 from bs4 import BeautifulSoup
+from docutils import nodes
 from jupyter_cache import get_cache
 from project import INSTALLED, REQUIREMENTS, normalized, requirement_lines
 from reader_code import (
@@ -27,6 +29,7 @@ from reader_code import (
     reader_notebook,
     script,
     source_notebook,
+    without_markers,
 )
 from sphinx.errors import ExtensionError
 from sphinx.util import logging
@@ -254,9 +257,24 @@ def _write_downloads(app, exception) -> None:
             write(app, docname, executed)
 
 
+def _hide_markers(app, doctree) -> None:
+    """The code cells a page shows hold what its downloads hold: no authors' ``# answer:``
+    markers (MyST-NB puts a cell's source in a literal block inside its ``cell_input``)."""
+    for cell_input in doctree.findall(nodes.container):
+        if "cell_input" not in cell_input["classes"]:
+            continue
+        for block in cell_input.findall(nodes.literal_block):
+            shown = without_markers(block.astext())
+            if shown != block.astext():
+                block.rawsource = shown
+                block.clear()
+                block += nodes.Text(shown)
+
+
 def setup(app):
     # {module name: the page that shows its source}: the modules readers download.
     app.add_config_value("reader_modules", {}, "html", types=frozenset({dict}))
+    app.connect("doctree-read", _hide_markers)
     app.connect("html-page-context", _link_downloads)
     app.connect("build-finished", _write_downloads)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

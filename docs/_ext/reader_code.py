@@ -28,6 +28,9 @@ DOCTEST_BLOCK = re.compile(r"^```\{doctest\}\n(.*?)^```", re.MULTILINE | re.DOTA
 LITERALINCLUDE = re.compile(r"^```\{literalinclude\} \S*?([\w.]+)\n.*?^```", re.MULTILINE | re.DOTALL)
 #: How a notebook page starts: MyST-NB reads a page with a jupytext header as a notebook.
 NOTEBOOK_HEADER = "---\njupytext:"
+#: An author's note on an assertion, naming the words of the page's answer it proves
+#: (tests/test_examples.py reads them from the page's source); readers never see it.
+ANSWER_MARKER = re.compile(r"\s*#\s*answer:.*")
 
 
 def is_notebook_page(path: Path) -> bool:
@@ -55,14 +58,36 @@ def source_notebook(path: Path | str) -> nbformat.NotebookNode:
     return nbformat.from_dict(_read(str(path), path.read_text(encoding="utf-8")))
 
 
+def without_markers(source: str) -> str:
+    """``source`` without the authors' ``# answer:`` comments, as readers see it (a comment
+    token only: the same words in a string stay)."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError):  # not Python: nothing to take out
+        return source
+    lines = source.splitlines(keepends=True)
+    for token in reversed(tokens):
+        found = ANSWER_MARKER.search(token.string) if token.type == tokenize.COMMENT else None
+        if found:
+            row, start = token.start[0] - 1, token.start[1] + found.start()
+            line = lines[row]
+            end = "\n" if line.endswith("\n") else ""
+            kept = line[:start].rstrip()
+            lines[row] = kept + end if kept else ""
+    return "".join(lines)
+
+
 def reader_notebook(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """``notebook`` as readers get it: without the cells hidden from them, and with every
-    cell they see runnable (the build skips a ``skip-execution`` cell, a reader does not)."""
+    """``notebook`` as readers get it: without the cells hidden from them, without the authors'
+    markers, and with every cell they see runnable (the build skips a ``skip-execution`` cell,
+    a reader does not)."""
     reader = nbformat.from_dict(notebook)  # a deep copy
     reader.cells = [
         cell for cell in reader.cells if cell.cell_type != "code" or not HIDDEN & set(cell.metadata.get("tags", []))
     ]
     for cell in reader.cells:
+        if cell.cell_type == "code":
+            cell.source = without_markers(cell.source)
         if cell.cell_type == "markdown":  # the page shows a file's source; the reader has the file
             cell.source = LITERALINCLUDE.sub(
                 r"(The page shows the source of `\1` here: the file beside this one.)", cell.source
