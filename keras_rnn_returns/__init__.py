@@ -4,8 +4,7 @@
   of what a call returned, checks of error messages, the line of versions;
 - :mod:`keras_rnn_returns.configurations`: the five calls most readers start with, and
   every configuration of a recurrent layer;
-- :mod:`keras_rnn_returns.diagrams`: the pictures;
-- :mod:`keras_rnn_returns.pytorch`: what PyTorch returns, as the PyTorch page states it.
+- :mod:`keras_rnn_returns.diagrams`: the pictures.
 
 The pages import these only in cells hidden from readers. The code readers do run, the
 NumPy reference, the Keras <-> PyTorch conversion and the run on one backend, lives in
