@@ -14,8 +14,10 @@ tensors are also hatched and labelled; masked steps are hatched and named). They
 deterministic: matplotlib's default style is restored before each drawing, figure sizes
 and resolution are fixed, and the SVG carries no timestamp or version.
 
-The SVG keeps its text as text, at 9 pt or more: shown at its natural size (a phone
-scrolls it sideways, docs/_static/site.css) every label is at least 12 px high.
+The SVG keeps its text as text, at 9 pt or more: shown at its natural size every label is
+at least 12 px high. Each drawing comes in two layouts: one for wide screens, and one
+drawn for a phone, at most 3.6 inches (346 CSS px) wide, whose time steps run down
+the page; the site shows the one that fits (docs/_ext/small_screens.py).
 
 What a call returns, in order, as the pictures label it:
 
@@ -60,18 +62,33 @@ STYLES = {
 }
 
 
+#: What marks the layout drawn for narrow screens, at the top of its SVG.
+NARROW = "<!-- drawn for narrow screens -->"
+#: The widest a layout for narrow screens is drawn, in inches (96 CSS px each).
+NARROW_WIDTH = 3.6
+
+
 class Picture:
-    """A drawn figure as SVG text; a notebook displays it as an image.
+    """A drawn figure as SVG text, in its wide layout and, where there is one, its layout for
+    narrow screens; a notebook displays both, as two images, and the site shows one.
 
     >>> Picture("<svg>...</svg>")
     <Picture: SVG, 14 characters>
     """
 
-    def __init__(self, svg: str):
+    def __init__(self, svg: str, narrow: str | None = None):
         self.svg = svg
+        self.narrow = narrow
 
     def _repr_svg_(self) -> str:
         return self.svg
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        for svg in (self.svg, self.narrow):
+            if svg:
+                display({"image/svg+xml": svg}, raw=True)
 
     def __repr__(self) -> str:
         return f"<Picture: SVG, {len(self.svg)} characters>"
@@ -96,12 +113,33 @@ def _figure(width: float, height: float):
     return plt.figure(figsize=(width, height), dpi=DPI, facecolor="white")
 
 
-def _svg(fig) -> Picture:
-    """Render ``fig`` to SVG, without a date or software tag, and close it."""
+def _svg_text(fig, narrow: bool = False) -> str:
+    """``fig`` as SVG, without a date or software tag (marked if drawn for narrow screens); closes it."""
+    if narrow and fig.get_figwidth() > NARROW_WIDTH + 1e-9:
+        raise ValueError(f"a layout for narrow screens {fig.get_figwidth():.2f} inches wide")
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg", facecolor="white", metadata={"Date": None, "Creator": None})
     plt.close(fig)
-    return Picture(buffer.getvalue())
+    svg = buffer.getvalue()
+    return svg.replace("<svg ", NARROW + "\n<svg ", 1) if narrow else svg
+
+
+def _svg(fig, narrow_fig=None) -> Picture:
+    """The picture of ``fig``, and of ``narrow_fig``, its layout for narrow screens."""
+    return Picture(_svg_text(fig), _svg_text(narrow_fig, narrow=True) if narrow_fig is not None else None)
+
+
+def _wrapped(call: str, width: int) -> str:
+    """``call`` in lines of at most ``width`` characters, broken only after a comma."""
+    lines = [""]
+    for part in call.split(", "):
+        joined = f"{lines[-1]}, {part}" if lines[-1] else part
+        if lines[-1] and len(joined) > width:
+            lines[-1] += ","
+            lines.append(part)
+        else:
+            lines[-1] = joined
+    return "\n".join(lines)
 
 
 # --- what a call returns ---------------------------------------------------------------
@@ -194,8 +232,17 @@ def timeline(
     call = f"Bidirectional({call})" if bidirectional else call
     returns = labels[0] if len(labels) == 1 else "(" + ", ".join(label.split(" ", 1)[1] for label in labels) + ")"
     fig.suptitle(f"{call}\nreturns {returns}", fontsize=11.5, fontweight="bold", y=0.985, linespacing=1.4)
-    _legend(fig, [("returned by the call", "returned"), ("computed, not returned", "not returned")])
-    return _svg(fig)
+    entries = [("returned by the call", "returned"), ("computed, not returned", "not returned")]
+    _legend(fig, entries)
+
+    title = _wrapped(call, 30) + "\n" + _wrapped(f"returns {returns}", 34)
+    top = 0.2 + 0.23 * (title.count("\n") + 1)  # inches: 11.5 pt lines, 1.4 apart
+    draw = _two_columns if bidirectional else _one_column
+    narrow = draw(timesteps, layer, state_names, return_sequences, return_state, output_shape, labels, top)
+    y_title = 1 - 0.08 / narrow.get_figheight()  # 0.08 inches from the top
+    narrow.suptitle(title, fontsize=11.5, fontweight="bold", y=y_title, va="top", linespacing=1.4)
+    _legend(narrow, entries, ncol=1)
+    return _svg(fig, narrow)
 
 
 def _one_row(timesteps, layer, state_names, return_sequences, return_state, output_label, state_labels):
@@ -247,6 +294,129 @@ def _two_rows(timesteps, layer, state_names, return_sequences, return_state, out
     _final_states(ax, STEP * last, y_fwd, state_names, return_state, state_labels[:n], +1, forward_equal)
     _final_states(ax, 0, y_bwd, state_names, return_state, state_labels[n:], -1, backward_equal)
     return ax.figure
+
+
+# The layouts for narrow screens: time runs down the page, one row per step.
+
+RISE = 1.5  # distance between two time steps, downwards, in data units
+
+
+def _one_column(timesteps, layer, state_names, return_sequences, return_state, output_shape, labels, top):
+    """A single layer, for a phone: each step a row (input, step, output, left to right),
+    the states carried down from row to row; the final states below the last row."""
+    last = timesteps - 1
+    y_last = -RISE * last
+    x_in, x_cell, x_out = 0.0, 1.85, 3.7
+    y_final = y_last - 1.6
+    ax = _canvas((-1.3, 5.5), (y_final - 2.1, 1.4), scale=0.52, top=top, bottom=0.75)
+    for t in range(timesteps):
+        y, shown = -RISE * t, return_sequences or t == last
+        _box(ax, x_in, y, f"x[{t}]", "input", width=0.9, height=0.45)
+        _arrow(ax, (x_in + 0.45, y), (x_cell - 0.6, y), GREEN)
+        _box(ax, x_cell, y, layer, "cell", width=1.2, height=0.6, fontsize=9)
+        _box(ax, x_out, y, f"h[{t}]", "returned" if shown else "not returned", width=0.95, height=0.45)
+        _arrow(ax, (x_cell + 0.6, y), (x_out - 0.48, y), INK if shown else GREY)
+    for t in range(last):
+        _carry_down(ax, x_cell, -RISE * t - 0.3, -RISE * (t + 1) + 0.3, state_names)
+    _carry_down(ax, x_cell, 1.0, 0.3, state_names)
+    _note(ax, x_cell, 1.08, "zeros", va="bottom", colour="#444444")
+    if return_sequences:  # the steps the output holds
+        x = x_out + 0.62
+        ax.plot([x - 0.1, x, x, x - 0.1], [0.25, 0.25, y_last - 0.25, y_last - 0.25], color=DARK_ORANGE, linewidth=2)
+    y_text = y_final - 1.2
+    ax.text(x_cell + 0.3, y_text, labels[0], ha="center", va="top", fontsize=10, fontweight="bold")
+    ax.text(x_cell + 0.3, y_text - 0.36, output_shape, ha="center", va="top", fontsize=9)
+    equal_to = "output[:, -1]" if return_sequences else "[0] output"
+    _final_states_below(ax, x_cell, y_last - 0.3, y_final, state_names, return_state, labels[1:], equal_to, 0.85)
+    return ax.figure
+
+
+def _two_columns(timesteps, layer, state_names, return_sequences, return_state, output_shape, labels, top):
+    """Bidirectional, for a phone: each step a row, the backward layer left of the inputs
+    and the forward layer right of them; the forward states carried down and out below the
+    last row, the backward states carried up and out above the first."""
+    last = timesteps - 1
+    y_last = -RISE * last
+    x_bwd_out, x_bwd, x_in, x_fwd, x_fwd_out = 0.0, 1.7, 3.35, 5.0, 6.7
+    y_backward_final, y_forward_final = 1.8, y_last - 1.8
+    y_text = y_forward_final - 1.75
+    ax = _canvas((-0.7, 7.9), (y_text - 1.55, y_backward_final + 1.3), scale=0.4167, top=top, bottom=0.75)
+    for t in range(timesteps):
+        y = -RISE * t
+        forward_shown, backward_shown = return_sequences or t == last, return_sequences or t == 0
+        _box(ax, x_in, y, f"x[{t}]", "input", width=0.95, height=0.45, fontsize=9)
+        _arrow(ax, (x_in + 0.475, y), (x_fwd - 0.775, y), GREEN)
+        _arrow(ax, (x_in - 0.475, y), (x_bwd + 0.775, y), GREEN)
+        _box(ax, x_fwd, y, "forward", "cell", width=1.55, height=0.6, fontsize=9)
+        _box(ax, x_bwd, y, "backward", "cell", width=1.55, height=0.6, fontsize=9)
+        forward_kind, backward_kind = ("returned" if on else "not returned" for on in (forward_shown, backward_shown))
+        _box(ax, x_fwd_out, y, f"→h[{t}]", forward_kind, width=1.05, height=0.45, fontsize=9)
+        _box(ax, x_bwd_out, y, f"←h[{t}]", backward_kind, width=1.05, height=0.45, fontsize=9)
+        _arrow(ax, (x_fwd + 0.775, y), (x_fwd_out - 0.525, y), INK if forward_shown else GREY)
+        _arrow(ax, (x_bwd - 0.775, y), (x_bwd_out + 0.525, y), INK if backward_shown else GREY)
+    for t in range(last):
+        _carry_down(ax, x_fwd, -RISE * t - 0.3, -RISE * (t + 1) + 0.3, state_names)
+        _carry_down(ax, x_bwd, -RISE * (t + 1) + 0.3, -RISE * t - 0.3, state_names)
+    _carry_down(ax, x_fwd, 1.0, 0.3, state_names)
+    _note(ax, x_fwd, 1.08, "zeros", va="bottom", colour="#444444")
+    _carry_down(ax, x_bwd, y_last - 1.0, y_last - 0.3, state_names)
+    _note(ax, x_bwd, y_last - 1.08, "zeros", va="top", colour="#444444")
+    n = len(state_names)
+    equalities = ("output[:, -1, :units]", "output[:, 0, units:]") if return_sequences else ("", "")
+    for x, y_from, y_box, direction, states, equal_to, up in (
+        (x_fwd, y_last - 0.3, y_forward_final, "forward", labels[1 : 1 + n], equalities[0], False),
+        (x_bwd, 0.3, y_backward_final, "backward", labels[1 + n :], equalities[1], True),
+    ):
+        toward = 1 if up else -1
+        spread = 1.1 if n == 2 else 0.0
+        for index, (name, dx, lane) in enumerate(zip(state_names, (-spread, spread), (-0.25, 0.25), strict=False)):
+            lane = lane if n == 2 else 0.0
+            _arrow(ax, (x + lane, y_from), (x + dx, y_box - toward * 0.24), INK)
+            position = states[index].split(" ", 1)[0] + " " if return_state else ""
+            _box(ax, x + dx, y_box, f"{position}final {name}", "returned" if return_state else "not returned",
+                 width=2.0, height=0.45, fontsize=9)  # fmt: skip
+        words = f"the {direction} layer's final " + " and ".join(state_names)
+        words += "" if return_state else ": not returned"
+        lines = [words, f"{states[0].split(' ', 1)[0]} = {equal_to}"] if return_state and equal_to else [words]
+        ax.text(x_in, y_box + toward * 0.36, "\n".join(lines if not up else lines[::-1]), ha="center",
+                va="bottom" if up else "top", fontsize=9, linespacing=1.5)  # fmt: skip
+    if return_sequences:
+        lines = ["output[:, t] = →h[t] (first units)", "next to ←h[t] (last units)"]
+    else:
+        lines = [f"output = →h[{last}] (first units)", "next to ←h[0] (last units)"]
+    ax.text(x_in, y_text, f"{labels[0]}", ha="center", va="top", fontsize=10, fontweight="bold")
+    ax.text(x_in, y_text - 0.36, "\n".join([output_shape, *lines]), ha="center", va="top", fontsize=9, linespacing=1.5)
+    return ax.figure
+
+
+def _carry_down(ax, x, y0, y1, state_names):
+    """State arrows from height y0 to y1 in a column at ``x``: h solid blue on the left,
+    c dashed vermillion on the right, each labelled on its outside."""
+    lanes = {"h": (x - 0.25, BLUE, "-", "right"), "c": (x + 0.25, VERMILLION, "--", "left")}
+    if len(state_names) == 1:
+        lanes = {"h": (x, BLUE, "-", "left")}
+    for name, (lane_x, colour, style, ha) in lanes.items():
+        _arrow(ax, (lane_x, y0), (lane_x, y1), colour, style)
+        side = -0.08 if ha == "right" else 0.08
+        _note(ax, lane_x + side, (y0 + y1) / 2, name, ha=ha, weight="bold", colour=colour)
+
+
+def _final_states_below(ax, x, y_from, y_box, state_names, returned, labels, equal_to, spread, up=False):
+    """The final states out of the step ending at ``y_from``, in boxes side by side at
+    ``y_box`` (below it, or above it when ``up``), each labelled with its position in the
+    returned tuple (or "not returned"); the first state's equality on a line of its own."""
+    offsets = [-spread, spread] if len(state_names) == 2 else [0.0]
+    lanes = [-0.25, 0.25] if len(state_names) == 2 else [0.0]
+    toward = 1 if up else -1
+    for index, (name, dx, lane) in enumerate(zip(state_names, offsets, lanes, strict=True)):
+        _arrow(ax, (x + lane, y_from), (x + dx, y_box - toward * 0.24), INK)
+        _box(ax, x + dx, y_box, f"final {name}", "returned" if returned else "not returned", width=1.45, height=0.45)
+        text = labels[index] if returned else "not returned"
+        ax.text(x + dx, y_box + toward * 0.32, text, ha="center", va="bottom" if up else "top", fontsize=9,
+                fontweight="bold" if returned else "normal")  # fmt: skip
+    if returned and equal_to:
+        ax.text(x + offsets[0], y_box + toward * 0.68, f"{labels[0].split(' ', 1)[0]} = {equal_to}", ha="center",
+                va="bottom" if up else "top", fontsize=9)  # fmt: skip
 
 
 def _canvas(xlim, ylim, scale=0.68, top=0.75, bottom=0.4):
@@ -339,12 +509,13 @@ def _bracket(ax, first, last, y, text):
     ax.text((x0 + x1) / 2, y + 0.1, text, ha="center", va="bottom", fontsize=10, fontweight="bold")
 
 
-def _legend(fig, entries):
+def _legend(fig, entries, ncol=None):
     handles = [
         Patch(label=label, **{key: value for key, value in STYLES[kind].items() if key != "linewidth"})
         for label, kind in entries
     ]
-    fig.legend(handles=handles, loc="lower center", ncol=len(handles), frameon=False, fontsize=9.5, handlelength=2.5)
+    ncol = ncol or len(handles)
+    fig.legend(handles=handles, loc="lower center", ncol=ncol, frameon=False, fontsize=9.5, handlelength=2.5)
 
 
 # --- h and c over time -----------------------------------------------------------------
@@ -360,29 +531,40 @@ def state_heatmaps(h_steps, c_steps) -> Picture:
     h_steps, c_steps = np.asarray(h_steps), np.asarray(c_steps)
     if h_steps.shape != c_steps.shape or h_steps.ndim != 2:
         raise ValueError(f"expected two (timesteps, units) arrays, got {h_steps.shape} and {c_steps.shape}")
-    timesteps, units = h_steps.shape
     limit = float(np.ceil(max(np.abs(h_steps).max(), np.abs(c_steps).max()) * 10) / 10)
-    fig = _figure(8.6, 4.2)
     titles = ("hidden state h\n(the output at each step)", "cell state c\n(only the final one is returned)")
-    for index, (values, title) in enumerate(zip((h_steps, c_steps), titles, strict=True)):
-        ax = fig.add_axes((0.08 + index * 0.49, 0.19, 0.33, 0.6))
-        image = ax.imshow(values.T, cmap="PuOr_r", vmin=-limit, vmax=limit, aspect="auto")
-        for t in range(timesteps):
-            for u in range(units):
-                value = values[t, u]
-                colour = "white" if abs(value) > 0.6 * limit else INK
-                ax.text(t, u, f"{value:+.3f}", ha="center", va="center", fontsize=9.5, color=colour)
-        # the last column is the final state, the one return_state returns
-        ax.add_patch(Rectangle((timesteps - 1.5, -0.5), 1, units, fill=False, edgecolor=INK, linewidth=2.5))
-        ax.set_xticks(range(timesteps), [*map(str, range(timesteps - 1)), f"{timesteps - 1}\n(final)"])
-        ax.set_yticks(range(units), [f"{u}" for u in range(units)])
-        ax.set_xlabel("time step")
-        ax.set_ylabel("unit")
-        ax.set_title(title, fontsize=10.5, fontweight="bold")
-        colour_bar = fig.colorbar(image, ax=ax, fraction=0.08, pad=0.04)
-        colour_bar.ax.tick_params(labelsize=9)
-    fig.suptitle("After each step h = o · tanh(c): the sign of c, a smaller magnitude", fontsize=11.5, y=0.97)
-    return _svg(fig)
+    title = "After each step h = o · tanh(c): the sign of c, a smaller magnitude"
+    fig = _figure(8.6, 4.2)
+    for index, (values, heading) in enumerate(zip((h_steps, c_steps), titles, strict=True)):
+        _heatmap(fig, (0.08 + index * 0.49, 0.19, 0.33, 0.6), values, heading, limit)
+    fig.suptitle(title, fontsize=11.5, y=0.97)
+    # For a phone: the two maps one above the other.
+    narrow = _figure(3.5, 7.0)  # inches: the title 0.6, then each map's title 0.45, squares 2, axis 0.55
+    for index, (values, heading) in enumerate(zip((h_steps, c_steps), titles, strict=True)):
+        _heatmap(narrow, (0.15, (3.95 - 3 * index) / 7, 0.7, 2 / 7), values, heading, limit)
+    narrow.suptitle(title.replace(": ", ":\n"), fontsize=11.5, y=0.985, va="top", linespacing=1.4)
+    return _svg(fig, narrow)
+
+
+def _heatmap(fig, rect, values, title, limit):
+    """One state after every step, ``units x timesteps``, in axes at ``rect``, each square
+    with its value; the final step (the state ``return_state`` returns) outlined."""
+    timesteps, units = values.shape
+    ax = fig.add_axes(rect)
+    image = ax.imshow(values.T, cmap="PuOr_r", vmin=-limit, vmax=limit, aspect="auto")
+    for t in range(timesteps):
+        for u in range(units):
+            value = values[t, u]
+            colour = "white" if abs(value) > 0.6 * limit else INK
+            ax.text(t, u, f"{value:+.3f}", ha="center", va="center", fontsize=9.5, color=colour)
+    ax.add_patch(Rectangle((timesteps - 1.5, -0.5), 1, units, fill=False, edgecolor=INK, linewidth=2.5))
+    ax.set_xticks(range(timesteps), [*map(str, range(timesteps - 1)), f"{timesteps - 1}\n(final)"])
+    ax.set_yticks(range(units), [f"{u}" for u in range(units)])
+    ax.set_xlabel("time step")
+    ax.set_ylabel("unit")
+    ax.set_title(title, fontsize=10.5, fontweight="bold")
+    colour_bar = fig.colorbar(image, ax=ax, fraction=0.08, pad=0.04)
+    colour_bar.ax.tick_params(labelsize=9)
 
 
 # --- masked steps ----------------------------------------------------------------------
@@ -435,37 +617,66 @@ def masking_picture(mask, panels: Sequence[tuple], row_names: Sequence[str]) -> 
     with its name. One row per sequence, named by ``row_names``.
     """
     mask = np.asarray(mask, bool)
-    batch, timesteps = mask.shape
+    batch = mask.shape[0]
+    kinds = [step_kinds(np.asarray(output), mask) for _, output, _ in panels]  # each masked step explained, or an error
+    title = "What the output holds at each time step"
     top, bottom, row_height, names_width, panel_width = 0.75, 0.9, 0.75, 1.2, 4.3
     width, height = names_width + panel_width * len(panels), top + bottom + row_height * batch
     fig = _figure(width, height)
-    for index, (title, output, states) in enumerate(panels):
-        output = np.asarray(output)
-        kinds = step_kinds(output, mask)
+    for index, panel in enumerate(panels):
         left = names_width + index * panel_width
-        ax = fig.add_axes((left / width, bottom / height, (panel_width - 0.3) / width, row_height * batch / height))
-        for row in range(batch):
-            for t in range(timesteps):
-                kind = kinds[row][t]
-                style = KINDS[kind.split()[0]]
-                ax.add_patch(Rectangle((t, row), 1, 1, linewidth=1.0, **style))
-                text = f"repeats\nstep {kind.split()[1]}" if kind.startswith("repeats") else kind
-                marks = [
-                    name
-                    for name, (state, columns) in states.items()
-                    if np.allclose(output[row, t][columns], state[row], rtol=1e-6, atol=1e-6)
-                ]
-                if marks:
-                    text += "\n= " + ", ".join(marks)
-                backing = dict(boxstyle="round,pad=0.1", facecolor="white", edgecolor="none", alpha=0.8)
-                ax.text(t + 0.5, row + 0.5, text, ha="center", va="center", fontsize=9, bbox=backing)
-        ax.set_xlim(0, timesteps)
-        ax.set_ylim(batch, 0)
-        ax.set_xticks([t + 0.5 for t in range(timesteps)], [str(t) for t in range(timesteps)])
-        ax.set_yticks([r + 0.5 for r in range(batch)], row_names if index == 0 else [])
-        ax.tick_params(length=0)
-        ax.set_xlabel("time step")
-        ax.set_title(title, fontsize=10, fontweight="bold")
+        rect = (left / width, bottom / height, (panel_width - 0.3) / width, row_height * batch / height)
+        _mask_panel(fig, rect, panel, kinds[index], row_names if index == 0 else [])
+    _mask_legend(fig, ncol=3)
+    fig.suptitle(title, fontsize=11.5, fontweight="bold", y=0.97)
+    # For a phone: the panels one above the other, their titles wrapped, each row named.
+    panel_height, title_height, axis_height = row_height * batch, 0.6, 0.55
+    names_width, panel_width, legend_height, title_top = 0.65, 2.85, 0.95, 0.6
+    step = title_height + panel_height + axis_height
+    height = title_top + step * len(panels) + legend_height
+    narrow = _figure(names_width + panel_width + 0.05, height)
+    names = [name.replace(" ", "\n", 1) for name in row_names]  # "right padding" on two lines
+    for index, (heading, output, states) in enumerate(panels):
+        low = height - title_top - step * index - title_height - panel_height
+        width = narrow.get_figwidth()
+        rect = (names_width / width, low / height, panel_width / width, panel_height / height)
+        _mask_panel(narrow, rect, (_wrapped(heading, 28), output, states), kinds[index], names)
+    _mask_legend(narrow, ncol=1)
+    narrow.suptitle(title.replace(" at", "\nat"), fontsize=11.5, fontweight="bold", y=1 - 0.08 / height, va="top")
+    return _svg(fig, narrow)
+
+
+def _mask_panel(fig, rect, panel, kinds, row_names):
+    """One panel of :func:`masking_picture`: a square per sequence and step, in axes at ``rect``."""
+    title, output, states = panel
+    output = np.asarray(output)
+    batch, timesteps = len(kinds), len(kinds[0])
+    ax = fig.add_axes(rect)
+    for row in range(batch):
+        for t in range(timesteps):
+            kind = kinds[row][t]
+            style = KINDS[kind.split()[0]]
+            ax.add_patch(Rectangle((t, row), 1, 1, linewidth=1.0, **style))
+            text = f"repeats\nstep {kind.split()[1]}" if kind.startswith("repeats") else kind
+            marks = [
+                name
+                for name, (state, columns) in states.items()
+                if np.allclose(output[row, t][columns], state[row], rtol=1e-6, atol=1e-6)
+            ]
+            if marks:
+                text += "\n= " + ", ".join(marks)
+            backing = dict(boxstyle="round,pad=0.1", facecolor="white", edgecolor="none", alpha=0.8)
+            ax.text(t + 0.5, row + 0.5, text, ha="center", va="center", fontsize=9, bbox=backing)
+    ax.set_xlim(0, timesteps)
+    ax.set_ylim(batch, 0)
+    ax.set_xticks([t + 0.5 for t in range(timesteps)], [str(t) for t in range(timesteps)])
+    ax.set_yticks([r + 0.5 for r in range(batch)] if row_names else [], row_names)
+    ax.tick_params(length=0)
+    ax.set_xlabel("time step")
+    ax.set_title(title, fontsize=10, fontweight="bold")
+
+
+def _mask_legend(fig, ncol):
     handles = [
         Patch(label=label, linewidth=1.0, **KINDS[kind])
         for label, kind in (
@@ -474,6 +685,4 @@ def masking_picture(mask, panels: Sequence[tuple], row_names: Sequence[str]) -> 
             ("masked: zeros", "zeros"),
         )
     ]
-    fig.legend(handles=handles, loc="lower center", ncol=3, frameon=False, fontsize=9.5, handlelength=2.5)
-    fig.suptitle("What the output holds at each time step", fontsize=11.5, fontweight="bold", y=0.97)
-    return _svg(fig)
+    fig.legend(handles=handles, loc="lower center", ncol=ncol, frameon=False, fontsize=9.5, handlelength=2.5)

@@ -36,9 +36,11 @@ def test_pages_show_their_pictures_with_alt_text(built_site: Path) -> None:
 
 
 def test_every_picture_states_its_size_in_the_proportions_of_its_file(built_site: Path) -> None:
-    for name in PICTURES:
+    for name, count in PICTURES.items():
         page = built_site / "examples" / f"{name}.html"
-        for image in [image for image in images(page) if "_images/" in image["src"]]:
+        narrow = [{**attrs, "src": attrs["srcset"]} for tag, attrs in tags(page) if tag == "source"]
+        assert len(narrow) == count, f"{name}: {len(narrow)} layout(s) for narrow screens, expected {count}"
+        for image in [image for image in images(page) if "_images/" in image["src"]] + narrow:
             assert image.get("width") and image.get("height"), f"{name}: {image['src']} states no width and height"
             svg = (page.parent / image["src"]).read_text()
             width, height = map(float, re.search(r'viewBox="0 0 ([\d.]+) ([\d.]+)"', svg).groups())
@@ -77,17 +79,18 @@ def test_nothing_below_a_picture_moves_when_the_picture_arrives(browser, site_ur
 
 
 def test_pictures_are_the_same_whatever_matplotlib_state_a_page_left() -> None:
-    from keras_rnn_returns.diagrams import masking_picture, state_heatmaps, timeline
+    from keras_rnn_returns.diagrams import NARROW, masking_picture, state_heatmaps, timeline
 
     def draw() -> list[str]:
         mask = np.array([[True, False], [False, True]])
         output = np.array([[[0.5], [0.5]], [[0.0], [0.25]]])
-        return [
-            timeline(return_sequences=True, return_state=True, bidirectional=True).svg,
-            timeline(layer="GRU", return_state=True).svg,
-            state_heatmaps(np.full((3, 4), 0.25), np.full((3, 4), 0.5)).svg,
-            masking_picture(mask, [("LSTM", output, {})], ["right", "left"]).svg,
+        pictures = [
+            timeline(return_sequences=True, return_state=True, bidirectional=True),
+            timeline(layer="GRU", return_state=True),
+            state_heatmaps(np.full((3, 4), 0.25), np.full((3, 4), 0.5)),
+            masking_picture(mask, [("LSTM", output, {})], ["right", "left"]),
         ]
+        return [svg for picture in pictures for svg in (picture.svg, picture.narrow)]  # both layouts
 
     first = draw()
     matplotlib.rcParams.update({"font.size": 20, "figure.facecolor": "black", "lines.linewidth": 5})
@@ -95,6 +98,7 @@ def test_pictures_are_the_same_whatever_matplotlib_state_a_page_left() -> None:
         assert draw() == first  # each drawing restores matplotlib's defaults first
     finally:
         matplotlib.rcdefaults()
+    assert [NARROW in svg for svg in first] == [False, True] * 4  # each drawing, a layout for narrow screens too
     for svg in first:
         assert svg.startswith("<?xml") and "<dc:date>" not in svg  # no timestamp in the file
         assert "<text" in svg  # labels are text, not outlines

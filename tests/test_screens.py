@@ -1,8 +1,9 @@
 """Every page reads on a phone and in the dark theme: at 390 by 844 px no article table is wider
 than the screen, no shape runs out of its box, shapes break only between dimensions, and
-the identifiers in headings never break inside, and every label of
-a drawn figure is at least 12 px high; in the dark theme no figure is a bright rectangle and
-no name in code is underlined like a link.
+the identifiers in headings never break inside; every drawn figure, in the light theme and
+the dark, fits the screen whole (so the tensors it shows returned are on it, with no sideways
+scrolling) with every label at least 12 px high; in the dark theme no figure is a bright
+rectangle and no name in code is underlined like a link.
 Each check is shown to fail on a page built to break it (the last test)."""
 
 from __future__ import annotations
@@ -46,9 +47,23 @@ LAYOUT = """() => {
   });
   return problems;
 }"""
-# Each drawn figure: its SVG's address and its width on the screen.
-FIGURES = """() => Array.from(document.querySelectorAll("article img[src$='.svg']"),
-  image => [image.src, image.getBoundingClientRect().width])"""
+# Each drawn figure, scrolled into view: the SVG shown (a <picture> may choose a narrow
+# layout), its width on the screen, and what of it is off the screen or scrolls sideways.
+FIGURES = """() => Array.from(document.querySelectorAll("article img[src$='.svg']"), image => {
+  image.scrollIntoView({block: "center", behavior: "instant"});
+  const box = image.getBoundingClientRect(), problems = [];
+  const [width, height] = [document.documentElement.clientWidth, window.innerHeight];
+  const name = image.currentSrc.split("/").pop();
+  if (box.width > width || box.height > height)
+    problems.push(`a figure ${Math.round(box.width)} by ${Math.round(box.height)} px ` +
+                  `on a ${width} by ${height} px screen: ${name}`);
+  else if (box.left < 0 || box.right > width || box.top < 0 || box.bottom > height)
+    problems.push(`a figure not whole on the screen when scrolled to: ${name}`);
+  const scroller = image.closest(".figure-scroll");
+  if (scroller && scroller.scrollWidth > scroller.clientWidth + 1)
+    problems.push(`a figure that scrolls sideways: ${name}`);
+  return [image.currentSrc, box.width, problems];
+})"""
 
 
 def smallest_label_px(svg: str, shown_width: float) -> float | None:
@@ -71,8 +86,10 @@ def mean_luminance(png: bytes) -> float:
 
 def phone_problems(watched: WatchedPage, page: str) -> list[str]:
     watched.page.goto(f"{watched.site_url}/{page}")
+    watched.page.wait_for_function("[...document.images].every(image => image.complete)")
     problems = watched.page.evaluate(LAYOUT)
-    for source, width in watched.page.evaluate(FIGURES):
+    for source, width, figure_problems in watched.page.evaluate(FIGURES):
+        problems += figure_problems
         label = smallest_label_px(watched.page.request.get(source).text(), width)
         if label is None:
             problems.append(f"a figure with no text to measure: {source}")
@@ -98,12 +115,13 @@ def dark_problems(watched: WatchedPage, page: str) -> list[str]:
 
 
 def check(browser, server, pages: list[str], view: str) -> list[str]:
-    options = {"viewport": PHONE} if view == "phone" else {}
+    """``view``: "phone" (light), "dark phone" or "dark" (a desktop's screen)."""
+    options = {"viewport": PHONE} if "phone" in view else {}
     watched = WatchedPage(browser, url_of(server), **options)
-    if view == "dark":
+    if "dark" in view:
         watched.context.add_init_script("localStorage.setItem('theme', 'dark')")  # Furo's theme toggle
     try:
-        find = phone_problems if view == "phone" else dark_problems
+        find = phone_problems if "phone" in view else dark_problems
         return [problem for page in pages for problem in find(watched, page)]  # requests: test_site.py
     finally:
         watched.close()
@@ -114,10 +132,19 @@ def pages(built_site: Path) -> list[str]:
     return [page.relative_to(built_site).as_posix() for page in html_pages(built_site)]
 
 
-def test_on_a_phone_tables_fit_shapes_and_titles_break_right_and_figure_labels_are_12_px(
+def test_on_a_phone_tables_fit_shapes_and_titles_break_right_and_figures_fit_with_12_px_labels(
     browser, site_server, pages
 ) -> None:
     problems = check(browser, site_server, pages, "phone")
+    assert not problems, "\n".join(problems)
+
+
+def test_on_a_phone_in_the_dark_theme_every_figure_fits_with_12_px_labels(
+    browser, site_server, pages, built_site: Path
+) -> None:
+    with_figures = [page for page in pages if "<picture>" in (built_site / page).read_text()]
+    assert len(with_figures) >= 6, "the figures went missing"
+    problems = check(browser, site_server, with_figures, "dark phone")
     assert not problems, "\n".join(problems)
 
 
@@ -139,6 +166,8 @@ BROKEN = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>br
 <h1 style="white-space: nowrap"><code><span class="pre">a_title_far_too_long_for_any_phone_screen</span></code></h1>
 <h2 style="width: 5em; overflow-wrap: break-word"><code><span class="pre">Embedding(mask_zero=True)</span></code></h2>
 <img src="small.svg" alt="small labels" style="width: 100%">
+<div class="figure-scroll" style="overflow-x: auto">
+<img src="wide.svg" alt="a wide figure" style="max-width: none"></div>
 <img src="white.svg" alt="a white rectangle" width="200" height="100">
 <div class="highlight"><pre><span style="text-decoration: underline">numpy</span></pre></div>
 </article></body></html>
@@ -146,6 +175,10 @@ BROKEN = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>br
 SMALL = (
     '<svg xmlns="http://www.w3.org/2000/svg" width="1000" height="100" viewBox="0 0 1000 100">'
     '<text x="10" y="50" style="font: 10px sans-serif">x</text></svg>'
+)
+WIDE = (  # a figure drawn 900 px wide, with labels large enough
+    '<svg xmlns="http://www.w3.org/2000/svg" width="900" height="300" viewBox="0 0 900 300">'
+    '<text x="10" y="50" style="font: 16px sans-serif">x</text></svg>'
 )
 WHITE = (
     '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="100">'
@@ -157,6 +190,7 @@ def test_the_checks_catch_a_page_built_to_break_them(browser, tmp_path: Path) ->
     (tmp_path / "index.html").write_text(BROKEN)
     (tmp_path / "small.svg").write_text(SMALL)
     (tmp_path / "white.svg").write_text(WHITE)
+    (tmp_path / "wide.svg").write_text(WIDE)
     with serve(tmp_path) as server:
         phone = "\n".join(check(browser, server, ["index.html"], "phone"))
         dark = "\n".join(check(browser, server, ["index.html"], "dark"))
@@ -166,5 +200,7 @@ def test_the_checks_catch_a_page_built_to_break_them(browser, tmp_path: Path) ->
     assert "a title runs off the screen: a_title_far_too_long_for_any_phone_screen" in phone, phone
     assert "a title's identifier breaks inside: Embedding(mask_zero=True)" in phone, phone
     assert "smallest label is" in phone and "small.svg" in phone, phone
+    assert "a figure 900 by 300 px on a 390 by 844 px screen: wide.svg" in phone, phone
+    assert "a figure that scrolls sideways: wide.svg" in phone, phone
     assert "mean luminance 1.00" in dark and "white.svg" in dark, dark
     assert "code underlined like a link: numpy" in dark, dark

@@ -1,10 +1,11 @@
 """Each page's body made to read on a phone (docs/_static/site.css styles what this marks):
-tables whose rows stack as cards, shapes that never break inside, and drawn figures in a
-box that scrolls sideways, sized before their files arrive. The body is rewritten with an
+tables whose rows stack as cards, shapes that never break inside, and drawn figures in the
+layout drawn for the screen's width, sized before their files arrive. The body is rewritten with an
 HTML parser (BeautifulSoup, which Furo already needs), not with patterns over its text."""
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 
@@ -12,6 +13,10 @@ from bs4 import BeautifulSoup
 
 #: Matplotlib's SVG size, in points: `<svg ... width="705.6pt" height="280.8pt"`.
 SVG_SIZE = re.compile(r'<svg\b[^>]*?\swidth="([\d.]+)pt"[^>]*?\sheight="([\d.]+)pt"')
+#: What marks a drawing's layout for narrow screens (keras_rnn_returns/diagrams.py).
+NARROW = "<!-- drawn for narrow screens -->"
+#: The screens that get it: those of site.css's phone layout.
+NARROW_SCREENS = "(max-width: 40em)"
 #: A shape as the pages write it: `(batch, units)`, `(1, 3, 8)`.
 SHAPE = re.compile(r"\(.*\)")
 #: Where a call in a heading may break: after an opening bracket, an ``=`` or a comma.
@@ -23,14 +28,21 @@ def text_of(fragment: str) -> str:
     return BeautifulSoup(fragment, "html.parser").get_text().strip()
 
 
-def figure_size(env, name: str) -> tuple[int, int] | None:
-    """The size in CSS pixels of the drawn figure the build names ``name`` in _images/, read
-    from the SVG the page's execution wrote (a missing file: Sphinx's own warning names it)."""
+def figure_size(env, name: str) -> tuple[int, int, bool] | None:
+    """The size in CSS pixels of the drawn figure the build names ``name`` in _images/, and
+    whether it is a layout for narrow screens, read from the SVG the page's execution wrote
+    (a missing file: Sphinx's own warning names it)."""
     for source, (_, unique_name) in env.images.items():
         path = Path(env.srcdir, source)
         if unique_name == name and path.is_file():
-            found = SVG_SIZE.search(path.read_text(encoding="utf-8")[:2000])
-            return tuple(round(float(points) * 4 / 3) for points in found.groups()) if found else None
+            head = path.read_text(encoding="utf-8")[:2000]
+            found = SVG_SIZE.search(head)
+            if not found:
+                return None
+            width, height = (float(points) * 4 / 3 for points in found.groups())
+            # The width rounded up (a pixel narrower, a 9 pt label would be a hair under 12 px),
+            # the height in the file's proportions (so nothing moves when it arrives).
+            return math.ceil(width), round(math.ceil(width) * height / width), NARROW in head
     return None
 
 
@@ -39,11 +51,14 @@ def for_small_screens(body: str, size_of) -> str:
     ``data-label``, to show above it. Calls in headings that break between their parts,
     never inside a name: ``Embedding(mask_zero=True)`` may break after ``(`` and ``=``.
     Shapes that never break inside: a code span of a tuple, ``(batch, units)``, gets the
-    class ``shape``. Drawn figures in a box that scrolls sideways, so that a phone shows
-    them at their natural size, where every label is at least 12 px
-    (keras_rnn_returns/diagrams.py); each states its ``width`` and ``height`` (``size_of``
-    its file's name), so the browser keeps its room before the file arrives, and nothing
-    below it moves, a section a link points to included, when it does."""
+    class ``shape``. A drawing that comes with a layout for narrow screens (the image after
+    it in the cell's output, its SVG marked so) becomes one ``<picture>`` whose narrow
+    source a phone shows, at its natural size, where every label is at least 12 px
+    (keras_rnn_returns/diagrams.py); the narrow image's own figure and caption go. Drawn
+    figures sit in a box that scrolls sideways, for screens between the two layouts; each
+    states its ``width`` and ``height`` (``size_of`` its file's name; for a narrow source,
+    its own), so the browser keeps its room before the file arrives, and nothing below it
+    moves, a section a link points to included, when it does."""
     soup = BeautifulSoup(body, "html.parser")
     for table in soup.find_all("table"):
         head = table.find("thead")
@@ -54,11 +69,23 @@ def for_small_screens(body: str, size_of) -> str:
             if row.find_parent("thead") is None:
                 for cell, label in zip(row.find_all("td", recursive=False), [*labels, *[""] * 99], strict=False):
                     cell["data-label"] = label
+    wide = None
     for image in soup.find_all("img", src=re.compile(r"_images/[^/]+\.svg$")):
         size = size_of(image["src"].rsplit("/", 1)[-1])
+        if size and size[2]:  # the narrow layout of the drawing just before it
+            if wide is None or wide.find_parent(class_="cell_output") is not image.find_parent(class_="cell_output"):
+                raise ValueError(f"a layout for narrow screens with no drawing before it: {image['src']}")
+            source = soup.new_tag("source", attrs={"media": NARROW_SCREENS, "srcset": image["src"]})
+            source["width"], source["height"] = map(str, size[:2])
+            wide.insert_before(source)
+            (image.find_parent("figure") or image).decompose()
+            wide = None
+            continue
         if size and not image.has_attr("width"):
-            image["width"], image["height"] = map(str, size)
-        image.wrap(soup.new_tag("div", attrs={"class": "figure-scroll", "tabindex": "0"}))
+            image["width"], image["height"] = map(str, size[:2])
+        picture = image.wrap(soup.new_tag("picture"))
+        picture.wrap(soup.new_tag("div", attrs={"class": "figure-scroll", "tabindex": "0"}))
+        wide = image
     for heading in soup.find_all(re.compile(r"^h[1-6]$")):
         for word in heading.select("code span.pre"):
             pieces = CALL_BREAK.split(word.get_text())
