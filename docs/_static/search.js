@@ -4,11 +4,12 @@
 (function () {
   "use strict";
 
-  // Words a question is made of but an answer need not contain (Sphinx's English list, short):
-  // Pagefind returns only pages holding every word of the query.
-  var STOP = new Set(("a about an and are as at be by can do does for from get how i if in into is it " +
+  // Words a question is made of but an answer need not contain (Sphinx's English list, short,
+  // and the words of a comparison): Pagefind returns only pages holding every word of the query.
+  var STOP = new Set(("a about an and are as at be between by can difference differences do does for " +
+    "from get how i if in into is it " +
     "its me my of on or should so the their then there these they this to was what when where which " +
-    "why will with would you your").split(" "));
+    "versus vs why will with would you your").split(" "));
 
   function start() {
     var box = document.getElementById("search");
@@ -27,11 +28,15 @@
       showSubResults: true,
       autofocus: true,
       processTerm: function (term) {
-        var kept = term.split(/\s+/).filter(function (word) { return !STOP.has(word.toLowerCase()); });
+        // A call pasted whole, return_state=True or LSTM(4), is searched as its words.
+        var words = term.replace(/[=(),]/g, " ").trim().split(/\s+/);
+        var kept = words.filter(function (word) { return !STOP.has(word.toLowerCase()); });
         return kept.length ? kept.join(" ") : term;
       },
-      // Many short matches count less than the page the words are about.
-      ranking: { termSimilarity: 3, pageLength: 0.4 },
+      // Many short matches count less than the page the words are about: long pages and
+      // words said often count less (on the reader queries, tests/test_search.py).
+      // A page's keywords (docs/_ext/search.py) count as much as a few mentions in its text.
+      ranking: { termSimilarity: 3, pageLength: 0.4, termFrequency: 0.3, metaWeights: { keywords: 4 } },
     });
     var input = box.querySelector("input");
     if (input) {
