@@ -327,7 +327,7 @@ def _one_column(timesteps, layer, state_names, return_sequences, return_state, o
     ax.text(x_cell + 0.3, y_text, labels[0], ha="center", va="top", fontsize=10, fontweight="bold")
     ax.text(x_cell + 0.3, y_text - 0.36, output_shape, ha="center", va="top", fontsize=9)
     equal_to = "output[:, -1]" if return_sequences else "[0] output"
-    _final_states_below(ax, x_cell, y_last - 0.3, y_final, state_names, return_state, labels[1:], equal_to, 0.85)
+    _final_states_below(ax, x_cell, y_last - 0.3, y_final, state_names, return_state, labels[1:], equal_to)
     return ax.figure
 
 
@@ -401,22 +401,21 @@ def _carry_down(ax, x, y0, y1, state_names):
         _note(ax, lane_x + side, (y0 + y1) / 2, name, ha=ha, weight="bold", colour=colour)
 
 
-def _final_states_below(ax, x, y_from, y_box, state_names, returned, labels, equal_to, spread, up=False):
+def _final_states_below(ax, x, y_from, y_box, state_names, returned, labels, equal_to):
     """The final states out of the step ending at ``y_from``, in boxes side by side at
-    ``y_box`` (below it, or above it when ``up``), each labelled with its position in the
-    returned tuple (or "not returned"); the first state's equality on a line of its own."""
-    offsets = [-spread, spread] if len(state_names) == 2 else [0.0]
+    ``y_box`` below it, each labelled with its position in the returned tuple (or "not
+    returned"); the first state's equality on a line of its own."""
+    offsets = [-0.85, 0.85] if len(state_names) == 2 else [0.0]
     lanes = [-0.25, 0.25] if len(state_names) == 2 else [0.0]
-    toward = 1 if up else -1
     for index, (name, dx, lane) in enumerate(zip(state_names, offsets, lanes, strict=True)):
-        _arrow(ax, (x + lane, y_from), (x + dx, y_box - toward * 0.24), INK)
+        _arrow(ax, (x + lane, y_from), (x + dx, y_box + 0.24), INK)
         _box(ax, x + dx, y_box, f"final {name}", "returned" if returned else "not returned", width=1.45, height=0.45)
         text = labels[index] if returned else "not returned"
-        ax.text(x + dx, y_box + toward * 0.32, text, ha="center", va="bottom" if up else "top", fontsize=9,
-                fontweight="bold" if returned else "normal")  # fmt: skip
+        weight = "bold" if returned else "normal"
+        ax.text(x + dx, y_box - 0.32, text, ha="center", va="top", fontsize=9, fontweight=weight)
     if returned and equal_to:
-        ax.text(x + offsets[0], y_box + toward * 0.68, f"{labels[0].split(' ', 1)[0]} = {equal_to}", ha="center",
-                va="bottom" if up else "top", fontsize=9)  # fmt: skip
+        position = labels[0].split(" ", 1)[0]
+        ax.text(x + offsets[0], y_box - 0.68, f"{position} = {equal_to}", ha="center", va="top", fontsize=9)
 
 
 def _canvas(xlim, ylim, scale=0.68, top=0.75, bottom=0.4):
