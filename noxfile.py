@@ -12,7 +12,7 @@ from importlib import metadata
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "docs" / "_ext"))  # as conf.py, for project.py
-from project import BUILD, INSTALLED, OLDEST, ROOT, newest_pin, sphinx
+from project import BUILD, INSTALLED, OLDEST, REQUIREMENTS, ROOT, keras_minors, newest_pin, sphinx
 
 
 def pin(name: str) -> str:
@@ -159,6 +159,21 @@ def backends(session: nox.Session, backend: str) -> None:
     session.run("python", str(ROOT / "tools" / "execute_everything.py"), str(BUILD / "backends" / backend))
     checks = (str(ROOT / "tests" / f"test_{name}.py") for name in ("reference", "pytorch"))
     session.run("python", "-m", "pytest", "--quiet", *checks, *session.posargs)
+
+
+@nox.session
+@nox.parametrize("keras", keras_minors())
+def history(session: nox.Session, keras: str) -> None:
+    """Execute every page on the latest patch of each Keras 3 minor release; record it in docs/release-history.json."""
+    major, number = keras.split(".")
+    # Each Keras with the newest TensorFlow (and its tf-keras, and a JAX that imports beside
+    # it) that accepts it, between the oldest stack's and the pins: pip picks them.
+    stack = [f"keras>={keras},<{major}.{int(number) + 1}"]
+    for name, pins in (("tensorflow", REQUIREMENTS), ("tf-keras", REQUIREMENTS), ("jax", INSTALLED)):
+        extra = "[cpu]" if name == "jax" else ""  # jaxlib moves with jax
+        stack.append(f"{name}{extra}>={newest_pin(name, OLDEST)},<={newest_pin(name, pins)}")
+    _install(session, *stack)
+    session.run("python", str(ROOT / "tools" / "history.py"), str(BUILD / "history" / keras))
 
 
 @nox.session(python=False)

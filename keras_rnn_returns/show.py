@@ -1,8 +1,8 @@
 """What the pages display around the reader's code, in cells hidden from readers.
 
 A table of what a call returned (names, shapes, and the shapes in symbols), checks that
-an error was raised with its message, a check of the Keras version for the few statements
-an older supported Keras contradicts, and the versions a page was executed with.
+an error was raised with its message, and the versions a page was executed with (a
+statement that holds from some Keras release on branches on ``releases.since``).
 
 >>> symbolic((1, 3, 8), batch=1, timesteps=3, units=4)
 '(batch, timesteps, 2·units)'
@@ -146,24 +146,6 @@ def raised(kind: type[BaseException] | None, *phrases: str) -> None:
     for phrase in phrases:
         assert phrase in str(error), f"{phrase!r} is not in the message: {error}"
     print(f"checked: {type(error).__name__}, message contains", ", ".join(map(repr, phrases)))
-
-
-def keras_at_least(version: str) -> bool:
-    """Whether the Keras executing the page is ``version`` or newer.
-
-    For the few statements that an older supported Keras contradicts: the page states both
-    and checks the one that applies (``nox -s versions`` executes every page on the oldest
-    supported Keras too).
-
-    >>> keras_at_least("3.0")
-    True
-    """
-    import keras
-
-    def parts(v: str) -> tuple[int, ...]:
-        return tuple(int(p) for p in v.split(".")[:2])
-
-    return parts(keras.__version__) >= parts(version)
 
 
 #: Keras's backends, as ``keras.backend.backend()`` and KERAS_BACKEND name them (each also

@@ -155,11 +155,15 @@ def test_copy_buttons_copy_doctest_code_without_prompts_or_output(built_site: Pa
 
 def test_footer_names_the_keras_tensorflow_and_backend_that_built_every_page(built_site: Path) -> None:
     keras, tensorflow = metadata.version("keras"), metadata.version("tensorflow")
-    stamp = f"Last built with Keras {keras} and TensorFlow {tensorflow}, on Keras's TensorFlow backend."
+    stamp = f"Last built with Keras {keras} and TensorFlow {tensorflow}, on Keras's TensorFlow backend; "
     executed = 0
     for page in html_pages(built_site):
         text = html.unescape(page.read_text())
         assert stamp in text, f"{page.relative_to(built_site)} lacks {stamp!r}"
+        # ... linked to what changed in which release (the 404 page links from the site's root).
+        link = re.search(r'<p class="build-stamp">[^<]*<a href="([^"]+)"', text).group(1)
+        if page.name != "404.html":
+            assert (page.parent / link).resolve() == (built_site / "docs" / "what-changed.html").resolve(), link
         # ... and the pages' executed version lines agree with it.
         for line in re.findall(r"Executed with Python [^<]*", text):
             executed += 1

@@ -11,6 +11,8 @@ from building import nox_list
 from project import ROOT
 
 WORKFLOW = yaml.safe_load((ROOT / ".github" / "workflows" / "site.yml").read_text())
+#: What changed in which release: every Keras 3 minor executed, on a schedule of its own (not a check of a change).
+HISTORY = yaml.safe_load((ROOT / ".github" / "workflows" / "history.yml").read_text())
 #: Sessions that are not CI's, and why: a new session fails the test until it is a job or here.
 NOT_IN_CI = {
     "serve": "a live preview for people",
@@ -48,7 +50,11 @@ def test_every_session_that_belongs_in_ci_is_a_job_of_the_workflow() -> None:
     sessions = {line[2:].split(" -> ", 1)[0] for line in listed.stdout.splitlines() if line[:2] in ("* ", "- ")}
     jobs = {session for runs in sessions_run_by_jobs().values() for session in runs}
 
-    unclassified = sessions - jobs - set(NOT_IN_CI)
+    history = {f"history(keras='{keras}')" for keras in HISTORY["jobs"]["release"]["strategy"]["matrix"]["keras"]}
+    assert {session for session in sessions if session.startswith("history(")} == history, (
+        "history.yml runs every release"
+    )
+    unclassified = sessions - jobs - set(NOT_IN_CI) - history
     assert not unclassified, f"sessions with no CI job and no reason to have none: {unclassified}"
     assert not (jobs & set(NOT_IN_CI)), "a session said not to belong in CI is a job"
 
@@ -71,3 +77,11 @@ def test_the_site_builds_on_every_python_the_readme_supports() -> None:
     low, high = map(int, re.search(r"Python 3\.(\d+) to 3\.(\d+)", readme).groups())
     built = {"3.11"} | set(WORKFLOW["jobs"]["docs"]["strategy"]["matrix"]["python"])  # tests builds on 3.11
     assert built == {f"3.{minor}" for minor in range(low, high + 1)}
+
+
+def test_the_history_workflow_runs_on_a_schedule_and_when_the_pins_change_and_uploads_the_record() -> None:
+    triggers = HISTORY[True]  # YAML reads the key `on` as True
+    assert "schedule" in triggers and "requirements*.txt" in triggers["push"]["paths"]
+    steps = HISTORY["jobs"]["record"]["steps"]
+    assert any("tools/history.py --merge" in step.get("run", "") for step in steps)
+    assert any(step.get("with", {}).get("path") == "docs/release-history.json" for step in steps)

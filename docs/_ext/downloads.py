@@ -34,12 +34,13 @@ from reader_code import (
 from sphinx.errors import ExtensionError
 from sphinx.util import logging
 
+from keras_rnn_returns.releases import CHANGES
 from keras_rnn_returns.show import BACKEND_NAMES
 
 logger = logging.getLogger(__name__)
 
 #: Sphinx roles and links between pages, which a notebook or a script cannot follow.
-ROLE = re.compile(r"\{(doc|keras-source|not-executed|executed|recorded)\}`([^`]*)`")
+ROLE = re.compile(r"\{(doc|keras-source|not-executed|executed|recorded|since)\}`([^`]*)`")
 PAGE_LINK = re.compile(r"\]\((?![a-z]+:|#)([^)#\s]+)\.md(#[^)\s]*)?\)")
 SECTION_LINK = re.compile(r"\]\((#[^)\s]+)\)")
 
@@ -151,6 +152,10 @@ def for_readers(app, docname: str, markdown: str) -> str:
             return in_words(kind, content)[0]
         if kind == "not-executed":
             return "not executed in this build: [{}]({})".format(*in_words(kind, content))
+        if kind == "since":  # the release, linked to the site's page of changes
+            from history import PAGE, change_label
+
+            return f"[Keras {CHANGES[content.strip()].first}]({page_url(PAGE)}#{change_label(content.strip())})"
         target = role_target(content)
         title = content[: content.index("<")].strip() if content.strip().endswith(">") and "<" in content else ""
         if kind == "doc":

@@ -65,6 +65,13 @@ def newest_pin(name: str, requirements: Path = REQUIREMENTS) -> str:
     return max((_PIN.match(line)["version"] for line in written), key=release)
 
 
+def keras_minors() -> list[str]:
+    """Every Keras 3 minor release from the oldest supported (requirements-oldest.txt) to the
+    pin, as `nox -s history` executes them: ``["3.3", ..., "3.15"]``."""
+    (major, low), (_, high) = (release(newest_pin("keras", path))[:2] for path in (OLDEST, REQUIREMENTS))
+    return [f"{major}.{number}" for number in range(low, high + 1)]
+
+
 def published_url() -> str | None:
     """The address the site is built for: SITE_URL if set, else the one Read the Docs is building for."""
     return os.environ.get("SITE_URL") or os.environ.get("READTHEDOCS_CANONICAL_URL") or None

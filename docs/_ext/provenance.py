@@ -96,14 +96,14 @@ PROVEN_BY = {
     "jax": {"executed:jax", "in-build:jax", "link:jax", "recorded", "not-executed"},
     "torch": {"executed:torch", "in-build:torch", "link:torch", "recorded", "not-executed"},
     "keras2": {"in-build:keras2", "link:keras2", "not-executed"},
-    "keras release": {"executed:oldest", "not-executed"},
+    "keras release": {"executed:oldest", "since", "not-executed"},
     "tensorflow release": {"executed:oldest", "not-executed"},
 }
 
 FENCE = re.compile(r"^(`{3,})\{(code-cell|doctest)\}[^\n]*\n(.*?)^\1\s*$", re.MULTILINE | re.DOTALL)
 ANY_FENCE = re.compile(r"^(`{3,})[^\n]*\n.*?^\1\s*$", re.MULTILINE | re.DOTALL)
 FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.DOTALL)
-ROLE = re.compile(r"\{(executed|recorded|not-executed)\}`([^`]*)`")
+ROLE = re.compile(r"\{(executed|recorded|not-executed|since)\}`([^`]*)`")
 PAGE_LINK = re.compile(
     r"\]\((?:\.\./)?((?:examples|docs)/[\w-]+|[\w-]+)\.md(?:#[\w-]*)?\)|\{doc\}`(?:[^`<]*<)?/?([\w/-]+)>?`|\]\((#)[\w-]+\)"
 )
@@ -188,6 +188,8 @@ def provenance(text: str, own: set[str], linked: dict[str, set[str]]) -> set[str
             found.add(f"executed:{target}")
         elif kind == "recorded":
             found.add("recorded")
+        elif kind == "since":  # every release either side executed: docs/_ext/history.py
+            found.add("since")
         else:
             found.add("not-executed")
     for page in ("".join(groups) for groups in PAGE_LINK.findall(text)):  # "#": a section of this page

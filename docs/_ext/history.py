@@ -1,0 +1,236 @@
+"""What changed in which Keras release, from the record ``nox -s history`` writes.
+
+``tools/history.py`` executes every page on the latest patch of every Keras 3 minor
+release and writes, per release, the versions, each page's result and which branch of
+each change in keras_rnn_returns/releases.py held (``since(...)``), into
+docs/release-history.json, which is committed. Here:
+
+- :func:`bracket` says whether the record proves a change's first release: a passing run
+  of every page that branches on it on the release before (the old branch holding) and on
+  the first release (the new one); tests/test_history.py asks it of every change.
+- :func:`supported` is the range the record proves: from the oldest release on which
+  every page passes, on every release after it, to the pin.
+- ``{since}`change``` writes a change's first release in a sentence ("Keras 3.12"),
+  linked to its row of the generated page; a change the record does not bracket is a
+  build warning.
+- ``{release-history}`` renders the record's tables on docs/what-changed.md.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from pathlib import Path
+
+from docutils import nodes
+from docutils.statemachine import StringList
+from project import ROOT, keras_minors, release
+from sphinx import addnodes
+from sphinx.util import logging
+from sphinx.util.docutils import ReferenceRole, SphinxDirective
+
+from keras_rnn_returns.releases import CHANGES, minor
+from keras_rnn_returns.show import BACKEND_NAMES
+
+logger = logging.getLogger(__name__)
+
+RECORD = ROOT / "docs" / "release-history.json"
+#: The generated page, which every page's version stamp links to.
+PAGE = "docs/what-changed"
+SINCE_CALL = re.compile(r"""\bsince\(\s*["']([\w-]+)["']""")
+
+
+def load(path: Path = RECORD) -> dict:
+    """The record (empty when it is missing: `nox -s history` writes it)."""
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"releases": {}}
+
+
+@cache
+def pages_branching_on(root: Path = ROOT) -> dict[str, list[str]]:
+    """Change -> the pages whose code branches on it (``since("change"...)``)."""
+    from reader_code import notebook_pages
+
+    found: dict[str, list[str]] = {}
+    for page in notebook_pages(root):
+        for change in SINCE_CALL.findall(page.read_text(encoding="utf-8")):
+            docname = page.relative_to(root).with_suffix("").as_posix()
+            if docname not in found.setdefault(change, []):
+                found[change].append(docname)
+    return found
+
+
+def previous(version: str) -> str:
+    """The minor release before ``version``: ``3.12`` -> ``3.11``."""
+    major, number = minor(version)
+    return f"{major}.{number - 1}"
+
+
+def bracket(record: dict, change: str, pages: list[str]) -> list[str]:
+    """What the record lacks to prove that ``change`` first holds in its release: on the
+    release before, every page in ``pages`` passed with the old branch; on the first
+    release, with the new one. Empty when it proves it."""
+    first = CHANGES[change].first
+    problems = []
+    if not pages:
+        problems.append(f"no page branches on since({change!r})")
+    for version, branch in ((previous(first), "old"), (first, "new")):
+        run = record["releases"].get(version)
+        if run is None:
+            problems.append(f"Keras {version} is not in the record: run `nox -s \"history(keras='{version}')\"`")
+            continue
+        failed = [page for page in pages if run["pages"].get(page) != "pass"]
+        if failed:
+            problems.append(f"on Keras {run['keras']}, {', '.join(failed)} did not pass")
+        held = run["branches"].get(change)
+        if held != branch:
+            problems.append(
+                f"on Keras {run['keras']}, the {branch} branch of {change} should hold; the record has {held}"
+            )
+    return problems
+
+
+def passing(run: dict) -> bool:
+    """Whether every page and every page's doctests passed in one release's run."""
+    return all(result == "pass" for result in (*run["pages"].values(), *run["doctests"].values()))
+
+
+def supported(record: dict) -> tuple[str, str] | None:
+    """The Keras releases (full versions) the record proves: the oldest from which every
+    release to the newest in the record passes every page, and the newest; None if the
+    newest fails."""
+    runs = sorted(record["releases"].values(), key=lambda run: release(run["keras"]))
+    oldest = None
+    for run in reversed(runs):
+        if not passing(run):
+            break
+        oldest = run
+    return (oldest["keras"], runs[-1]["keras"]) if oldest else None
+
+
+def in_range(record: dict) -> str:
+    """The supported range, in a sentence, as the README and the front page state it."""
+    span = supported(record)
+    if span is None:
+        return "The release record proves no range: the newest release in it fails a page."
+    return (
+        f"Every page passes, with its assertions and doctests, on every Keras 3 minor release from "
+        f"Keras {span[0]} to Keras {span[1]} (the latest patch of each)."
+    )
+
+
+# --- The role and the directive --------------------------------------------------------------
+
+
+def page_title(path: Path) -> str:
+    """A page's title, its first heading (another page's doctree may not be read yet)."""
+    return re.search(r"^# (.+)$", path.read_text(encoding="utf-8"), re.MULTILINE).group(1)
+
+
+def change_label(change: str) -> str:
+    return f"change-{change}"
+
+
+class Since(ReferenceRole):
+    """``{since}`stateful-batch-size-check```: "Keras 3.12", linked to the change's row."""
+
+    def run(self):
+        change = self.target.strip()
+        if change not in CHANGES:
+            logger.warning(
+                f"since: no change {change!r} in keras_rnn_returns/releases.py", location=self.get_location()
+            )
+            return [nodes.Text(self.title)], []
+        problems = bracket(load(), change, pages_branching_on(Path(self.env.srcdir)).get(change, []))
+        if problems:
+            logger.warning(
+                f"since: the release record (docs/release-history.json) does not bracket {change}: "
+                + "; ".join(problems),
+                location=self.get_location(),
+            )
+        title = self.title if self.has_explicit_title else f"Keras {CHANGES[change].first}"
+        node = addnodes.pending_xref(
+            "", refdomain="std", reftype="ref", reftarget=change_label(change), refexplicit=True
+        )
+        node += nodes.inline(title, title)
+        return [node], []
+
+
+def _ran(run: dict | None, version: str) -> str:
+    return f"Keras {version} ({run['keras']} executed)" if run else f"Keras {version} (not in the record)"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+class ReleaseHistory(SphinxDirective):
+    """``{release-history} range`` (the supported range, a sentence), ``changes`` (one row
+    per change) or ``releases`` (one row per release executed)."""
+
+    required_arguments = 1
+
+    def run(self):
+        record = load()
+        which = self.arguments[0]
+        if which == "changes":
+            lines, keys = self._changes(record)
+        elif which == "releases":
+            lines, keys = self._releases(record), []
+        elif which == "range":
+            lines, keys = [in_range(record)], []
+        else:
+            raise self.error(f"release-history: {which!r} is not 'range', 'changes' or 'releases'")
+        container = nodes.container()
+        self.state.nested_parse(StringList(lines, source=self.env.docname), self.content_offset, container)
+        for key, row in zip(keys, list(container.findall(nodes.row))[1:] if keys else [], strict=False):
+            target = nodes.target("", "", ids=[change_label(key)], names=[change_label(key)])
+            self.state.document.note_explicit_target(target)
+            next(row.findall(nodes.paragraph)).insert(0, target)
+        return container.children
+
+    def _changes(self, record: dict) -> tuple[list[str], list[str]]:
+        rows = [
+            "| what changed | first release | the release before it | explained on | why |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        keys = sorted(CHANGES, key=lambda key: (minor(CHANGES[key].first), key))
+        for key in keys:
+            change = CHANGES[key]
+            first, before = record["releases"].get(change.first), record["releases"].get(previous(change.first))
+            page, _, anchor = change.page.partition("#")
+            title = page_title(Path(self.env.srcdir) / f"{page}.md")
+            link = f"[{_cell(title)}](/{page}.md{'#' + anchor if anchor else ''})"
+            why = f"{{keras-source}}`Keras's source <{change.why}>`" if change.why else "not cited"
+            backend = f" (on the {BACKEND_NAMES[change.backend]} backend)" if change.backend else ""
+            rows.append(
+                f"| {_cell(change.now)}{backend} | {_ran(first, change.first)} | "
+                f"{_ran(before, previous(change.first))}: {_cell(change.before)} | {link} | {why} |"
+            )
+        return rows, keys
+
+    def _releases(self, record: dict) -> list[str]:
+        rows = ["| Keras | with | pages that pass | branches that held | executed |", "| --- | --- | --- | --- | --- |"]
+        for version in keras_minors():
+            run = record["releases"].get(version)
+            if run is None:
+                rows.append(f"| {version} | not in the record | | | |")
+                continue
+            pages = run["pages"]
+            failed = sorted(page for page, result in pages.items() if result != "pass")
+            failed += sorted(f"{page} (doctests)" for page, result in run["doctests"].items() if result != "pass")
+            result = (
+                f"all {len(pages)}"
+                if not failed
+                else f"{len(pages) - len(failed)} of {len(pages)}; not: " + ", ".join(failed)
+            )
+            held = ", ".join(f"{key}: {branch}" for key, branch in sorted(run["branches"].items()))
+            stack = f"TensorFlow {run['tensorflow']}, tf-keras {run['tf-keras']}, Python {run['python']}"
+            rows.append(f"| {run['keras']} | {stack} | {result} | {held} | {run['executed']} |")
+        return rows
+
+
+def setup(app):
+    app.add_role("since", Since())
+    app.add_directive("release-history", ReleaseHistory)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,103 @@
+"""Every Keras release boundary the site states, in one place.
+
+A page that says "from Keras 3.12 on" branches on :func:`since` with the change's name, never
+on a version number of its own; the sentence names the release with ``{since}`name```
+(docs/_ext/history.py), which reads it from :data:`CHANGES`. ``nox -s history`` executes every
+page on the latest patch of every Keras 3 minor release and records, per release, which
+pages passed and which branch of each change held (docs/release-history.json);
+tests/test_history.py fails when a change's first release is not bracketed there by a
+passing run on the release before it (the old branch) and on the release itself (the new).
+
+>>> CHANGES["stateful-batch-size-check"].first
+'3.12'
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+
+#: Where :func:`since` appends the branch each call took, when set (tools/history.py sets it).
+BRANCH_LOG = "KERAS_RNN_RETURNS_BRANCH_LOG"
+
+
+@dataclass(frozen=True)
+class Change:
+    """A behaviour that a Keras 3 release changed, as the site states it."""
+
+    first: str  #: the first Keras minor release with the new behaviour ("3.12")
+    now: str  #: the behaviour from ``first`` on (Markdown)
+    before: str  #: the behaviour of the releases before (Markdown)
+    page: str  #: where a page explains it: ``examples/stateful-layers#the-batch-size-is-fixed``
+    why: str = ""  #: Keras's source that explains it, as ``{keras-source}`` takes it ("" where none is cited)
+    backend: str = ""  #: the Keras backend it concerns, where only one ("" for every backend)
+
+
+CHANGES = {
+    "sequential-error-wording": Change(
+        first="3.4",
+        now="`return_state=True` inside `Sequential` raises "
+        '`Layer "dense" expects 1 input(s), but it received 3 input tensors`',
+        before="the same error, worded `Layer 'dense' expected 1 input(s). Received 3 instead`",
+        page="examples/common-errors#return-state-true-inside-a-sequential-model",
+        why="keras/src/layers/input_spec.py::expects {len(input_spec)} input(s),..Inputs received:",
+    ),
+    "too-many-states-wording": Change(
+        first="3.8",
+        now="too many initial states raise `Too few leaves for PyTreeSpec; expected: 4, got: 2`",
+        before="the same error, worded `Could not pack sequence. Structure had 4 atoms, but flat_sequence had 2 items`",
+        page="examples/common-errors#too-many-initial-states",
+        why=">=3.8 keras/src/tree/optree_impl.py::def pack_sequence_as(structure, flat_sequence):"
+        "..return optree.tree_unflatten(treespec, flat_sequence)",
+        backend="tensorflow",
+    ),
+    "stateful-batch-size-check": Change(
+        first="3.12",
+        now="a stateful layer called with another batch size than its states' raises a `ValueError`",
+        before="the call returns an output with the states' batch size, without a word",
+        page="examples/stateful-layers#the-batch-size-is-fixed",
+        why=">=3.12 keras/src/layers/rnn/rnn.py::actual_batch_size = sequences.shape[0]..- Received batch size:",
+    ),
+    "attention-2d-value": Change(
+        first="3.15",
+        now="`Attention` given a 2-D `(batch, units)` value attends across the batch, as `AdditiveAttention` does",
+        before="`Attention` given a 2-D value raises a TensorFlow error",
+        page="examples/attention-over-lstm-outputs#why-the-encoder-needs-return-sequences-true",
+        # Before: ops.transpose(key, axes=[0, 2, 1]), which a 2-D key cannot take.
+        why=">=3.15 keras/src/layers/attention/attention.py::scores = ops.matmul(query, ops.swapaxes(key, -2, -1))",
+    ),
+    "torch-stateful-fit-without-cudnn": Change(
+        first="3.15",
+        now="on PyTorch, `fit` trains a stateful `LSTM` built with `use_cudnn=False`",
+        before="on PyTorch, `fit` of a stateful `LSTM` raises the in-place `RuntimeError` with `use_cudnn=False` too",
+        page="examples/lstm-on-each-backend#what-differs-and-why",
+        backend="torch",
+    ),
+}
+
+
+def minor(version: str) -> tuple[int, int]:
+    """``3.12.4`` -> (3, 12): a change's release is a minor release.
+
+    >>> minor("3.12.4") > minor("3.4")
+    True
+    """
+    major, number = version.split(".")[:2]
+    return int(major), int(number)
+
+
+def since(change: str, version: str | None = None) -> bool:
+    """Whether the Keras executing the page (or Keras ``version``, which a page's own
+    process reported) has ``change``, a key of :data:`CHANGES`: the branch a page takes
+    for a statement that holds only from some release on."""
+    if version is None:
+        import keras
+
+        version = keras.__version__
+    new = minor(version) >= minor(CHANGES[change].first)
+    log = os.environ.get(BRANCH_LOG)
+    if log:  # one short line per call: appends from several kernels do not interleave
+        with open(log, "a", encoding="utf-8") as file:
+            file.write(json.dumps({"change": change, "new": new, "keras": version}) + "\n")
+    return new

@@ -1,0 +1,117 @@
+"""What changed in which release is proven by executing the releases either side: every
+boundary a page states (keras_rnn_returns/releases.py) is bracketed in the record `nox -s
+history` commits (docs/release-history.json), the record covers every Keras 3 minor release
+from the oldest supported to the pin, and the supported range the README and the front page
+state is the one the record proves."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import re
+
+import pytest
+from history import RECORD, bracket, in_range, load, pages_branching_on, previous, supported
+from project import OLDEST, ROOT, keras_minors, newest_pin
+from provenance import paragraphs
+from reader_code import notebook_pages
+
+from keras_rnn_returns import releases
+from keras_rnn_returns.releases import CHANGES, minor
+
+RECORDED = load()
+PAGES = pages_branching_on(ROOT)
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES))
+def test_every_boundary_a_page_states_is_bracketed_by_passing_runs_either_side(change: str) -> None:
+    assert change in PAGES, f"no page branches on since({change!r}): remove it from CHANGES or use it"
+    assert bracket(RECORDED, change, PAGES[change]) == []
+
+
+@pytest.mark.parametrize("off_by", [-1, 1])
+def test_a_boundary_stated_one_release_off_is_caught(monkeypatch: pytest.MonkeyPatch, off_by: int) -> None:
+    """The page's boundary moved one release off, the record left as the real releases made it."""
+    change = CHANGES["stateful-batch-size-check"]
+    major, number = minor(change.first)
+    monkeypatch.setitem(
+        CHANGES, "stateful-batch-size-check", dataclasses.replace(change, first=f"{major}.{number + off_by}")
+    )
+    problems = bracket(RECORDED, "stateful-batch-size-check", PAGES["stateful-batch-size-check"])
+    assert any("branch of stateful-batch-size-check should hold" in problem for problem in problems), problems
+
+
+def test_a_record_of_a_page_failing_beside_its_boundary_is_caught() -> None:
+    """What `nox -s history` records when the code's boundary is one release off: the page fails there."""
+    record = copy.deepcopy(RECORDED)
+    change = CHANGES["stateful-batch-size-check"]
+    record["releases"][previous(change.first)]["pages"]["examples/stateful-layers"] = "fail"
+    problems = bracket(record, "stateful-batch-size-check", PAGES["stateful-batch-size-check"])
+    assert problems == [
+        f"on Keras {record['releases'][previous(change.first)]['keras']}, examples/stateful-layers did not pass"
+    ]
+
+
+def test_the_record_covers_every_keras_3_minor_release_from_the_oldest_to_the_pin() -> None:
+    assert RECORD.exists(), "run `nox -s history` (every release) and commit docs/release-history.json"
+    assert list(RECORDED["releases"]) == keras_minors()
+    pages = {page.relative_to(ROOT).with_suffix("").as_posix() for page in notebook_pages(ROOT)}
+    for version, run in RECORDED["releases"].items():
+        assert minor(run["keras"]) == minor(version), (version, run["keras"])
+        assert set(run["pages"]) == pages, f"Keras {version} was executed on other pages than the site has"
+    assert RECORDED["releases"][keras_minors()[-1]]["keras"] == newest_pin("keras")
+
+
+def test_the_supported_range_is_what_the_record_proves_and_the_readme_and_front_page_say_it() -> None:
+    oldest, newest = supported(RECORDED)
+    assert (oldest, newest) == (newest_pin("keras", OLDEST), newest_pin("keras")), (
+        "the oldest release on which every page passes is not requirements-oldest.txt's Keras"
+    )
+    sentence = in_range(RECORDED)
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    assert sentence in readme, f"the README should say: {sentence}"
+    assert "```{release-history} range\n```" in (ROOT / "index.md").read_text()
+
+
+def test_pages_branch_on_a_release_only_through_since() -> None:
+    for page in notebook_pages(ROOT):
+        text = page.read_text(encoding="utf-8")
+        assert not re.search(r"keras\.__version__\s*[<>=]|keras_version\s*[<>]=?|keras_at_least", text), page.name
+        for change in re.findall(r"\{since\}`([^`]+)`", text):
+            assert change in CHANGES, f"{page.name}: {{since}}`{change}` is not in CHANGES"
+    for change in CHANGES:
+        assert any(f"{{since}}`{change}`" in page.read_text() for page in notebook_pages(ROOT)), (
+            f"no sentence names the release of {change} with {{since}}"
+        )
+
+
+def test_a_release_typed_beside_a_boundary_agrees_with_it() -> None:
+    """ "Keras 3.3 to 3.7 said ...": the typed releases of a sentence that names a boundary are
+    the oldest supported, the release before the boundary, or the boundary itself."""
+    oldest = ".".join(map(str, minor(newest_pin("keras", OLDEST))))
+    for page in notebook_pages(ROOT):
+        for line, text in paragraphs(page.read_text(encoding="utf-8")):
+            for change in re.findall(r"\{since\}`([^`]+)`", text):
+                allowed = {oldest, previous(CHANGES[change].first), CHANGES[change].first}
+                typed = re.findall(r"(?<![\w.])(3\.\d+)(?:\.\d+)?(?![\w.])", re.sub(r"`[^`]*`", "", text))
+                assert set(typed) <= allowed, (
+                    f"{page.name}:{line}: {typed} beside {change} (first {CHANGES[change].first})"
+                )
+
+
+def test_since_logs_the_branch_it_took_for_the_record(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    log = tmp_path / "branches.jsonl"
+    monkeypatch.setenv(releases.BRANCH_LOG, str(log))
+    first = CHANGES["stateful-batch-size-check"].first
+    assert releases.since("stateful-batch-size-check", first) is True
+    assert releases.since("stateful-batch-size-check", previous(first) + ".9") is False
+    assert [line.count('"new": true') for line in log.read_text().splitlines()] == [1, 0]
+
+
+def test_history_is_not_part_of_tests_or_ci_run() -> None:
+    import noxfile
+
+    assert not any(
+        session.startswith("history") for session in (*noxfile.OTHER_ENVIRONMENTS, *noxfile.nox.options.sessions)
+    )
+    assert "history" not in (ROOT / ".ci" / "run").read_text()
