@@ -43,8 +43,9 @@ def doctest_results(output: Path) -> dict[str, str]:
     """Page -> "pass" or "fail", from the doctest builder's output.txt (pages with doctests only)."""
     results = {}
     text = output.read_text(encoding="utf-8") if output.exists() else ""
-    for document, body in re.findall(r"^Document: (\S+)\n-+\n(.*?)(?=^Document: |\Z)", text, re.M | re.S):
-        results[document] = "fail" if re.search(r"Failed example|\d+ failures?\b", body) else "pass"
+    sections = r"^Document: (\S+)\n-+\n(.*?)(?=^Document: |^Doctest summary|\Z)"
+    for document, body in re.findall(sections, text, re.M | re.S):
+        results[document] = "pass" if "Test passed." in body and "Failed example" not in body else "fail"
     return results
 
 
