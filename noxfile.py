@@ -172,6 +172,8 @@ def history(session: nox.Session, keras: str) -> None:
     for name, pins in (("tensorflow", REQUIREMENTS), ("tf-keras", REQUIREMENTS), ("jax", INSTALLED)):
         extra = "[cpu]" if name == "jax" else ""  # jaxlib moves with jax
         stack.append(f"{name}{extra}>={newest_pin(name, OLDEST)},<={newest_pin(name, pins)}")
+    if (int(major), int(number)) <= (3, 9):  # their JAX trainer calls jax.spmd_mode, which JAX 0.6.1 removed
+        stack.append("jax<0.6.1")
     _install(session, *stack)
     session.run("python", str(ROOT / "tools" / "history.py"), str(BUILD / "history" / keras))
 

@@ -225,7 +225,10 @@ class ReleaseHistory(SphinxDirective):
                 else f"{len(pages) - len(failed)} of {len(pages)}; not: " + ", ".join(failed)
             )
             held = ", ".join(f"{key}: {branch}" for key, branch in sorted(run["branches"].items()))
-            stack = f"TensorFlow {run['tensorflow']}, tf-keras {run['tf-keras']}, Python {run['python']}"
+            stack = (  # the backends page runs JAX and PyTorch beside TensorFlow
+                f"TensorFlow {run['tensorflow']}, tf-keras {run['tf-keras']}, JAX {run['jax']}, "
+                f"PyTorch {run['torch']}, Python {run['python']}"
+            )
             rows.append(f"| {run['keras']} | {stack} | {result} | {held} | {run['executed']} |")
         return rows
 
