@@ -72,7 +72,7 @@ CHANGES = {
         now="`MultiHeadAttention` given a 2-D value raises `ValueError: not enough values to unpack "
         "(expected 3, got 2)`, which does not say what is wrong (Keras 3.7 only)",
         before="`MultiHeadAttention` given a 2-D value raises "
-        "`ValueError: Input 0 of layer \"key\" is incompatible with the layer: expected ndim=3, found ndim=2`",
+        '`ValueError: Input 0 of layer "key" is incompatible with the layer: expected ndim=3, found ndim=2`',
         page="examples/attention-over-lstm-outputs#why-the-encoder-needs-return-sequences-true",
     ),
     "mha-2d-value-error-restored": Change(
@@ -83,19 +83,19 @@ CHANGES = {
     ),
     "torch-stateful-fit-trains": Change(
         first="3.9",
-        now="on PyTorch, `fit` trains a stateful `LSTM`, with `use_cudnn` `\"auto\"` or `False`",
+        now='on PyTorch, `fit` trains a stateful `LSTM`, with `use_cudnn` `"auto"` or `False`',
         before="on PyTorch, `fit` of a stateful `LSTM` raises `RuntimeError: one of the variables needed for "
-        "gradient computation has been modified by an inplace operation`, with `use_cudnn` `\"auto\"` or `False`",
+        'gradient computation has been modified by an inplace operation`, with `use_cudnn` `"auto"` or `False`',
         page="examples/lstm-on-each-backend#what-differs-and-why",
-        why=">=3.9 keras/src/layers/rnn/rnn.py::if backend.backend() == \"torch\" and self.stateful:"
+        why='>=3.9 keras/src/layers/rnn/rnn.py::if backend.backend() == "torch" and self.stateful:'
         "..states = tree.map_structure(ops.copy, states)",
         backend="torch",
     ),
     "torch-stateful-fit-auto-raises": Change(
         first="3.14",
-        now="on PyTorch, `fit` of a stateful `LSTM` with the default `use_cudnn=\"auto\"` raises the in-place "
+        now='on PyTorch, `fit` of a stateful `LSTM` with the default `use_cudnn="auto"` raises the in-place '
         "`RuntimeError` again, on a CPU too; built with `use_cudnn=False` it trains",
-        before="on PyTorch, `fit` trains a stateful `LSTM`, with `use_cudnn` `\"auto\"` or `False`",
+        before='on PyTorch, `fit` trains a stateful `LSTM`, with `use_cudnn` `"auto"` or `False`',
         page="examples/lstm-on-each-backend#what-differs-and-why",
         # With "auto" the layer runs the PyTorch backend's own LSTM, which the fix of 3.9 is not in.
         why=">=3.14 keras/src/backend/torch/rnn.py::return _fallback_lstm(",
