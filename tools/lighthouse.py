@@ -39,6 +39,7 @@ def main() -> int:
     failed, lowest = [], (101, "")
     with serve(SITE) as server:  # as its hosts serve it: text gzip-compressed, the bytes readers receive
         for page in sys.argv[1:] or pages(SITE):
+            page = page if page.endswith(".html") else f"{page}.html"  # docs/what-changed, as pages are named
             report = REPORTS / (page.replace("/", "-") + ".json")
             with tempfile.TemporaryDirectory() as profile:  # a fresh browser profile for each run
                 flags = " ".join(("--headless=new", *FLAGS, f"--user-data-dir={profile}"))
