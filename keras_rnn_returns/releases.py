@@ -41,7 +41,8 @@ CHANGES = {
         '`Layer "dense" expects 1 input(s), but it received 3 input tensors`',
         before="the same error, worded `Layer 'dense' expected 1 input(s). Received 3 instead`",
         page="examples/common-errors#return-state-true-inside-a-sequential-model",
-        why="keras/src/layers/input_spec.py::expects {len(input_spec)} input(s),..Inputs received:",
+        # Not cited: 3.4 removed the earlier check that worded it the old way; the new wording's
+        # line is in 3.3 too, so it would not show what changed.
     ),
     "too-many-states-wording": Change(
         first="3.8",
@@ -57,7 +58,8 @@ CHANGES = {
         now="a stateful layer called with another batch size than its states' raises a `ValueError`",
         before="the call returns an output with the states' batch size, without a word",
         page="examples/stateful-layers#the-batch-size-is-fixed",
-        why=">=3.12 keras/src/layers/rnn/rnn.py::actual_batch_size = sequences.shape[0]..- Received batch size:",
+        why=">=3.12 keras/src/layers/rnn/rnn.py::actual_batch_size != self._expected_batch_size"
+        "..- Received batch size:",
     ),
     "attention-2d-value": Change(
         first="3.15",
@@ -83,7 +85,8 @@ CHANGES = {
     ),
     "torch-stateful-fit-trains": Change(
         first="3.9",
-        now='on PyTorch, `fit` trains a stateful `LSTM`, with `use_cudnn` `"auto"` or `False`',
+        now='on PyTorch, `fit` trains a stateful `LSTM`, with `use_cudnn` `"auto"` or `False` '
+        "(until Keras 3.14 changed the default's behaviour again)",
         before="on PyTorch, `fit` of a stateful `LSTM` raises `RuntimeError: one of the variables needed for "
         'gradient computation has been modified by an inplace operation`, with `use_cudnn` `"auto"` or `False`',
         page="examples/lstm-on-each-backend#what-differs-and-why",
