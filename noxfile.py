@@ -132,14 +132,17 @@ def tests(session: nox.Session) -> None:
     for name in (*later, "executions"):
         session.notify(name, posargs=[])  # each in its own environment, after this one
     EXECUTIONS.parent.mkdir(exist_ok=True)
-    EXECUTIONS.write_text("")  # this run's count starts here
+    for log in _execution_logs():  # this run's count starts here
+        log.unlink()
     _install(session)
     if not shutil.which("npm"):  # axe-core, for the accessibility tests
         session.error("npm is needed for the accessibility tests: install Node.js (`apt-get install npm`).")
     session.run("npm", "ci", "--prefix", str(ROOT / "tests"), "--no-audit", "--no-fund", external=True)
     _sphinx(session, "html", BUILD / "html")
     _doctest(session)
-    session.run("python", "-m", "pytest", str(ROOT / "tests"), *session.posargs)
+    # On every core (tests/parallel.py says how they are split): most tests wait on a browser,
+    # a build or a script. `-n 0` runs them in this one process.
+    session.run("python", "-m", "pytest", "-n", "auto", str(ROOT / "tests"), *session.posargs)
 
 
 @nox.session
@@ -184,7 +187,7 @@ def executions(session: nox.Session) -> None:
     import json
     from collections import Counter
 
-    runs = [json.loads(line) for line in EXECUTIONS.read_text().splitlines()] if EXECUTIONS.exists() else []
+    runs = [json.loads(line) for log in _execution_logs() for line in log.read_text().splitlines()]
     site = [run for run in runs if run["how"] != "a test's fixture site"]
     for (environment, how), count in sorted(Counter((r["environment"], r["how"]) for r in runs).items()):
         session.log(f"{count:4d}  {how}, {environment}")
@@ -192,6 +195,11 @@ def executions(session: nox.Session) -> None:
     most = max(pages.values(), default=0)
     session.log(f"{len(site)} executions of {len(pages)} site pages (at most {most} of one page), "
                 f"and {len(runs) - len(site)} of fixture pages")  # fmt: skip
+
+
+def _execution_logs() -> list[Path]:
+    """The count's log, and each pytest worker's beside it (tests/conftest.py names them)."""
+    return sorted(EXECUTIONS.parent.glob(f"{EXECUTIONS.stem}*{EXECUTIONS.suffix}"))
 
 
 @nox.session

@@ -2,7 +2,8 @@
 Chromium, and the fixture site that tests break on purpose. Helpers live in modules named
 for their jobs: site_pages.py (this folder; reading pages and built HTML), building.py (this
 folder; builds as nox builds), tools/serving.py (the site as its hosts serve it) and
-browsing.py (this folder; a browser that records what went wrong). pyproject.toml puts
+browsing.py (this folder; a browser that records what went wrong); parallel.py (this
+folder) splits the tests between pytest-xdist's workers. pyproject.toml puts
 docs/_ext and tools/ on pytest's path, as conf.py and the tools find them."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import parallel
 import pytest
 from browsing import CHROMIUM, INSTALL_HINT
 from building import FIXTURE
@@ -22,8 +24,18 @@ from serving import serve, url_of
 from site_pages import HTML
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")  # the site's; `nox -s backends` sets the others
-# Where page executions are counted (docs/_ext/execution.py): nox's log, or one of pytest's own.
-os.environ.setdefault(EXECUTIONS_LOG, str(BUILD / "page-executions.log"))
+# Where page executions are counted (docs/_ext/execution.py): nox's log, or one of pytest's own;
+# each pytest-xdist worker its own file beside it (noxfile.py's `executions` reads them all), so
+# that a test counts what it executed, not what another worker's test did meanwhile.
+_log = Path(os.environ.get(EXECUTIONS_LOG, BUILD / "page-executions.log"))
+if worker := os.environ.get("PYTEST_XDIST_WORKER"):
+    _log = _log.with_name(f"{_log.stem}.{worker}{_log.suffix}")
+os.environ[EXECUTIONS_LOG] = str(_log)
+
+
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook; absent with `-p no:xdist`
+def pytest_xdist_make_scheduler(config, log):
+    return parallel.scheduler(config, log)
 
 
 def _executions() -> int:
