@@ -101,7 +101,7 @@ def test_search_ranks_the_page_that_answers_first(rankings: dict[str, list[str]]
     top_3 = [q for q in QUERIES if q["answer"] in rankings[q["query"]][:3]]
     misses = [f"{q['query']!r}: {rankings[q['query']][:3]}, not {q['answer']}" for q in QUERIES if q not in top_1]
     figures = f"top-1 {len(top_1)}/{len(QUERIES)}, top-3 {len(top_3)}/{len(QUERIES)}"
-    print(f"search: {figures}")  # the figures, for `nox -s tests -- -s -k search`
+    print(f"search: {figures}")  # the figures, for `nox -s tests -- -n 0 -s -k search` (one process: -s shows it)
     assert len(top_1) >= TOP_1 * len(QUERIES) and len(top_3) >= TOP_3 * len(QUERIES), (
         f"{figures}, below {TOP_1:.0%} and {TOP_3:.0%}; not first:\n" + "\n".join(misses)
     )
