@@ -143,7 +143,8 @@ def test_every_error_shown_to_readers_is_checked_by_the_next_cell() -> None:
 def test_examples_holds_pages_only_and_no_file_puts_it_on_the_import_path() -> None:
     assert not list((ROOT / "examples").glob("*.py")), "shared code belongs in keras_rnn_returns/"
     listed = ["git", "ls-files", "--cached", "--others", "--exclude-standard", "*.py"]  # not .nox's thousands
-    python = [ROOT / name for name in subprocess.run(listed, cwd=ROOT, capture_output=True, text=True).stdout.split()]
+    files = subprocess.run(listed, cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    python = [ROOT / name for name in files]
     for path in [*python, ROOT / "noxfile.py", ROOT / ".ci" / "run", ROOT / ".readthedocs.yaml"]:
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             if "sys.path" in line or "PYTHONPATH" in line:
