@@ -165,6 +165,45 @@ def test_numpy_rnn_refuses_weights_that_do_not_match_use_bias(x) -> None:
         rnn("LSTM", x, layer.get_weights(), use_bias=False)
 
 
+@pytest.mark.parametrize(
+    ("reset_after", "message"),
+    [
+        # Keras's set_weights refuses both; unchecked, the (2, 3·units) bias broadcast over a batch of two.
+        (False, "GRU with reset_after=False: bias must be (3·units,) = (12,); got shape (2, 12)"),
+        (True, "GRU with reset_after=True: bias must be (2, 3·units) = (2, 12); got shape (12,)"),
+    ],
+    ids=["reset_after=False", "reset_after=True"],
+)
+def test_numpy_rnn_refuses_a_gru_bias_of_the_other_reset_after_layout(reset_after, message, x) -> None:
+    weights = built(keras.layers.GRU(UNITS, reset_after=not reset_after), x).get_weights()  # the other layout
+    with pytest.raises(ValueError, match="^" + re.escape(message)):
+        rnn("GRU", x[:2], weights, reset_after=reset_after)
+    with pytest.raises(ValueError, match="^" + re.escape(message)):
+        bidirectional("GRU", x[:2], weights * 2, reset_after=reset_after)
+
+
+def test_numpy_rnn_refuses_another_layers_weights(x) -> None:
+    weights = built(keras.layers.GRU(UNITS), x).get_weights()  # three gates' columns where an LSTM has four
+    message = "LSTM: kernel must be (features, 4·units) = (5, 16); got shape (5, 12)"
+    with pytest.raises(ValueError, match="^" + re.escape(message)):
+        rnn("LSTM", x, weights)
+
+
+@pytest.mark.parametrize(
+    "steps",
+    [TIMESTEPS + 1, TIMESTEPS - 1],  # Keras on TensorFlow: ValueError, OutOfRangeError, deep inside
+    ids=["a-step-longer", "a-step-shorter"],
+)
+def test_numpy_rnn_refuses_a_mask_that_does_not_match_x(steps: int, x) -> None:
+    weights = built(keras.layers.LSTM(UNITS), x).get_weights()
+    mask = np.ones((BATCH, steps), bool)  # a longer one was read in part, silently
+    message = f"mask must be (batch, timesteps) = {(BATCH, TIMESTEPS)}, as x is; got shape {(BATCH, steps)}"
+    with pytest.raises(ValueError, match="^" + re.escape(message)):
+        rnn("LSTM", x, weights, mask=mask)
+    with pytest.raises(ValueError, match="^" + re.escape(message)):
+        bidirectional("LSTM", x, weights * 2, mask=mask)
+
+
 # --- numpy_rnn: what it does not reproduce is named -----------------------------------------
 
 NUMPY_RNN_REFUSES = {

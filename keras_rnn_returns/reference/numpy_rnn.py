@@ -187,20 +187,33 @@ def rnn(
     NotImplementedError: backend=None: with an initial_state, Keras's backends differ at masked steps ...
     """
     _not_reproduced(kind, activation, recurrent_activation, stateful, dropout, recurrent_dropout, training)
+    x = np.asarray(x, dtype="float64")
+    if x.ndim != 3:
+        raise ValueError(f"x must be (batch, timesteps, features); got shape {x.shape}")
+    batch, timesteps, features = x.shape
     weights = [np.asarray(w, dtype="float64") for w in weights]
     if len(weights) != (3 if use_bias else 2):
         raise ValueError(
             f"{kind} with use_bias={use_bias} has {3 if use_bias else 2} weight arrays (kernel, "
             f"recurrent_kernel{', bias' if use_bias else ''}), got {len(weights)}"
         )
-    kernel, recurrent_kernel = weights[:2]
-    units = recurrent_kernel.shape[0]
+    # Keras's layout, one block of units columns per gate. Checked, not left to NumPy: a bias in
+    # the other reset_after layout broadcasts over a batch of two into a wrong result.
+    units = weights[1].shape[0]
+    gates = {"LSTM": 4, "GRU": 3, "SimpleRNN": 1}[kind]
+    width, columns = gates * units, "units" if gates == 1 else f"{gates}·units"
+    two_biases = kind == "GRU" and reset_after  # the input bias and the recurrent bias
     if not use_bias:  # a zero bias, in the shape this layer's bias would have
-        weights.append(np.zeros((2, kernel.shape[1]) if kind == "GRU" and reset_after else kernel.shape[1]))
-    x = np.asarray(x, dtype="float64")
-    if x.ndim != 3:
-        raise ValueError(f"x must be (batch, timesteps, features); got shape {x.shape}")
-    batch, timesteps = x.shape[:2]
+        weights.append(np.zeros((2, width) if two_biases else width))
+    layout = {
+        "kernel": ((features, width), f"(features, {columns})"),
+        "recurrent_kernel": ((units, width), f"(units, {columns})"),
+        "bias": ((2, width), f"(2, {columns})") if two_biases else ((width,), f"({columns},)"),
+    }
+    for (name, (shape, symbols)), weight in zip(layout.items(), weights, strict=True):
+        if weight.shape != shape:
+            option = f" with reset_after={reset_after}" if kind == "GRU" and name == "bias" else ""
+            raise ValueError(f"{kind}{option}: {name} must be {symbols} = {shape}; got shape {weight.shape}")
 
     n_states = STATES[kind]
     if initial_state is None:
@@ -214,6 +227,8 @@ def rnn(
             )
         states = [np.asarray(s, dtype="float64") for s in given]
     mask = np.ones((batch, timesteps), bool) if mask is None else np.asarray(mask, bool)
+    if mask.shape != (batch, timesteps):  # a longer mask would be read in part, silently
+        raise ValueError(f"mask must be (batch, timesteps) = {(batch, timesteps)}, as x is; got shape {mask.shape}")
     if backend not in (None, "tensorflow", "jax", "torch"):
         raise ValueError(f"backend must be 'tensorflow', 'jax' or 'torch' (keras.backend.backend()), got {backend!r}")
     first_read = mask[:, -1] if go_backwards else mask[:, 0]
