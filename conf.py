@@ -4,7 +4,6 @@ Every setting that differs from Sphinx's or MyST-NB's default says why.
 """
 
 import os
-import re
 import sys
 from importlib import metadata
 from pathlib import Path
@@ -18,16 +17,6 @@ copyright = "2026, " + author
 # The site is built on TensorFlow: a reader's ~/.keras/keras.json must not change that;
 # `nox -s backends` sets KERAS_BACKEND to execute every page on JAX and PyTorch too.
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-if os.environ["KERAS_BACKEND"] == "torch":
-    # On PyTorch a shape prints as torch.Size([2, 4]) (README, "Backends"); the doctests
-    # pin the sizes, so there they compare them as the tuple (2, 4).
-    import doctest
-
-    def _sizes_as_tuples(text: str) -> str:
-        return re.sub(r"torch\.Size\(\[([\d, ]+)\]\)", r"(\1)", re.sub(r"torch\.Size\(\[(\d+)\]\)", r"(\1,)", text))
-
-    _check = doctest.OutputChecker.check_output
-    doctest.OutputChecker.check_output = lambda self, want, got, flags: _check(self, want, _sizes_as_tuples(got), flags)
 # Pages run in the "python3" kernel defined in docs/_kernel: ipykernel's own, except that
 # what C++ libraries write straight to file descriptor 2 (TensorFlow's start-up chatter,
 # which no environment variable silences) goes to the build log instead of the page, and

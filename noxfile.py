@@ -156,12 +156,18 @@ def versions(session: nox.Session, stack: str) -> None:
 @nox.session
 @nox.parametrize("backend", list(BACKENDS))
 def backends(session: nox.Session, backend: str) -> None:
-    """Execute every page and doctest on one Keras backend, into the keyed cache; check NumPy and PyTorch code on it."""
+    """Execute every page and doctest on one Keras backend, into the keyed cache; run readers' code, NumPy and PyTorch checks on it."""
     _install(session)
     session.env["KERAS_BACKEND"] = backend
     session.run("python", str(ROOT / "tools" / "execute_everything.py"), str(BUILD / "backends" / backend))
-    checks = (str(ROOT / "tests" / f"test_{name}.py") for name in ("reference", "pytorch"))
-    session.run("python", "-m", "pytest", "--quiet", *checks, *session.posargs)
+    tests = ROOT / "tests"
+    checks = (
+        str(tests / "test_reference.py"),
+        str(tests / "test_pytorch.py"),
+        # On TensorFlow, `tests` runs the reader's code and compares what it prints.
+        *([f"{tests / 'test_reader_code.py'}::test_the_readers_code_runs_on_the_backend_they_use"] * (backend != "tensorflow")),
+    )
+    session.run("python", "-m", "pytest", "--quiet", "-n", "auto", *checks, *session.posargs)
 
 
 @nox.session
@@ -178,7 +184,8 @@ def history(session: nox.Session, keras: str) -> None:
     if (int(major), int(number)) <= (3, 9):  # their JAX trainer calls jax.spmd_mode, which JAX 0.6.1 removed
         stack.append("jax<0.6.1")
     _install(session, *stack)
-    session.run("python", str(ROOT / "tools" / "history.py"), str(BUILD / "history" / keras))
+    # `-- --probes`: the probes alone (tools/history.py)
+    session.run("python", str(ROOT / "tools" / "history.py"), *session.posargs, str(BUILD / "history" / keras))
 
 
 @nox.session(python=False)

@@ -64,7 +64,7 @@ CHANGES = {
     "attention-2d-value": Change(
         first="3.15",
         now="`Attention` given a 2-D `(batch, units)` value attends across the batch, as `AdditiveAttention` does",
-        before="`Attention` given a 2-D value raises a TensorFlow error",
+        before="`Attention` given a 2-D value raises the backend's own error",
         page="examples/attention-over-lstm-outputs#why-the-encoder-needs-return-sequences-true",
         # Before: ops.transpose(key, axes=[0, 2, 1]), which a 2-D key cannot take.
         why=">=3.15 keras/src/layers/attention/attention.py::scores = ops.matmul(query, ops.swapaxes(key, -2, -1))",

@@ -18,8 +18,10 @@ import nbformat
 import pytest
 from execution import READER_MODULES
 from project import ROOT
-from reader_code import imported_modules, reader_notebook
+from reader_code import imported_modules, reader_notebook, runs_on
 from site_pages import NOTEBOOK_PAGES, downloadable, notebook_id, source_notebook
+
+from keras_rnn_returns.show import BACKEND_NAMES
 
 PAGES = [page for page in NOTEBOOK_PAGES if downloadable(page)]
 
@@ -69,6 +71,9 @@ def test_each_download_says_what_it_needs(built_site: Path) -> None:
         needs_torch = "import torch" in code or "KERAS_BACKEND" in code  # torch, or every backend
         assert needs_torch == ("torch==" in header), f"{page.name} needs torch and must say so"
         assert ("KERAS_BACKEND" in code) == ("jax==" in header), f"{page.name} needs jax and must say so"
+        backends = runs_on(source_notebook(page))  # what tests/test_reader_code.py runs it on
+        says = "each of Keras's backends" if len(backends) == 3 else " or ".join(BACKEND_NAMES[b] for b in backends)
+        assert says in header, f"{page.name} does not say which backends its code runs on"
         for module in set(READER_MODULES) & imported_modules([code]):
             assert f"{module}.py" in header, f"{page.name} does not say it needs {module}.py beside it"
         script = (folder / f"{page.stem}.py").read_text()

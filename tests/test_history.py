@@ -11,7 +11,7 @@ import dataclasses
 import re
 
 import pytest
-from history import RECORD, bracket, in_range, load, pages_branching_on, previous, supported
+from history import RECORD, bracket, in_range, load, pages_branching_on, previous, scope_problems, supported
 from project import OLDEST, ROOT, keras_minors, newest_pin
 from provenance import paragraphs
 from reader_code import notebook_pages
@@ -115,3 +115,47 @@ def test_history_is_not_part_of_tests_or_ci_run() -> None:
         session.startswith("history") for session in (*noxfile.OTHER_ENVIRONMENTS, *noxfile.nox.options.sessions)
     )
     assert "history" not in (ROOT / ".ci" / "run").read_text()
+
+
+# --- Scope words: a sentence about a backend or a release claims no more than its probe's record ---
+
+SCOPE_ROLE = re.compile(r"\{scope\}`[^`<]*<([^`>]+)>`")
+#: What common-errors said before the record had PyTorch in it: too many initial states "raise
+#: nothing" on PyTorch, on every release. The record shows them raising before Keras 3.14.
+ITEM_1_OLD_CLAIM = "too-many-initial-states torch * returned"
+
+
+def site_scopes() -> list[tuple[str, str]]:
+    """(page, target) of every ``{scope}`` role on the site."""
+    pages = [*ROOT.glob("examples/*.md"), *ROOT.glob("docs/*.md"), ROOT / "index.md"]
+    return [
+        (page.relative_to(ROOT).as_posix(), target)
+        for page in pages
+        for target in SCOPE_ROLE.findall(page.read_text(encoding="utf-8"))
+    ]
+
+
+def test_pages_state_backends_and_releases_through_probes() -> None:
+    assert len(site_scopes()) >= 4, "the sentences that name a backend's or a release's behaviour use {scope}"
+
+
+@pytest.mark.parametrize(("page", "target"), site_scopes())
+def test_every_scoped_sentence_holds_on_every_backend_and_release_it_names(page: str, target: str) -> None:
+    assert scope_problems(RECORDED, target) == [], page
+
+
+def test_a_sentence_wider_than_its_probes_record_is_caught() -> None:
+    old = scope_problems(RECORDED, ITEM_1_OLD_CLAIM)
+    assert old and all(problem.startswith("PyTorch, Keras 3.") for problem in old)
+    assert any("Keras 3.3:" in problem for problem in old)  # the oldest releases raised
+    # planted: a claim one release wider than the record on the other side, and a backend too many
+    assert scope_problems(RECORDED, "too-many-initial-states torch,jax 3.14- returned")
+    assert scope_problems(RECORDED, "too-many-initial-states torch 3.13- returned")
+    assert scope_problems(RECORDED, "too-many-initial-states torch 3.14- returned") == []
+
+
+def test_a_release_missing_from_the_record_is_not_taken_as_holding() -> None:
+    record = copy.deepcopy(RECORDED)
+    del record["releases"][keras_minors()[-1]]["probes"]
+    problems = scope_problems(record, "too-many-initial-states torch 3.14- returned")
+    assert problems == [f"PyTorch, Keras {keras_minors()[-1]}: not in the record"]

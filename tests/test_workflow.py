@@ -10,6 +10,8 @@ import yaml
 from building import nox_list
 from project import ROOT
 
+from keras_rnn_returns.show import BACKEND_NAMES as BACKENDS
+
 WORKFLOW = yaml.safe_load((ROOT / ".github" / "workflows" / "site.yml").read_text())
 #: What changed in which release: every Keras 3 minor executed, on a schedule of its own (not a check of a change).
 HISTORY = yaml.safe_load((ROOT / ".github" / "workflows" / "history.yml").read_text())
@@ -54,6 +56,7 @@ def test_every_session_that_belongs_in_ci_is_a_job_of_the_workflow() -> None:
     assert {session for session in sessions if session.startswith("history(")} == history, (
         "history.yml runs every release"
     )
+    assert set(HISTORY["jobs"]["release"]["strategy"]["matrix"]["backend"]) == set(BACKENDS), "on every backend"
     unclassified = sessions - jobs - set(NOT_IN_CI) - history
     assert not unclassified, f"sessions with no CI job and no reason to have none: {unclassified}"
     assert not (jobs & set(NOT_IN_CI)), "a session said not to belong in CI is a job"

@@ -7,7 +7,12 @@ Each run starts from an empty execution cache of its own, so every page executes
 fails is a result, not an error: the record says which pages passed on which release, and
 tests/test_history.py and the pages' ``{since}`` roles read it.
 
+Each run also executes every probe (keras_rnn_returns/probes.py: the behaviours pages state
+per backend or release) on each of Keras's three backends, and records their outcomes.
+
 Usage: python tools/history.py OUT_FOLDER           (run, then record the result)
+       python tools/history.py --probes OUT_FOLDER  (the probes alone: a minute, not the pages' three)
+       python tools/history.py --backend jax OUT_FOLDER  (the pages on JAX or PyTorch, beside TensorFlow's)
        python tools/history.py --merge RESULT.json ...  (record results made elsewhere: CI's jobs)
 """
 
@@ -32,8 +37,9 @@ from project import release, sphinx  # noqa: E402
 RECORD = ROOT / "docs" / "release-history.json"
 ABOUT = (
     "Written by `nox -s history` (tools/history.py): every page executed, with its assertions and doctests, "
-    "on the latest patch of each Keras 3 minor release, on the TensorFlow backend. Per release: the versions, "
-    "each page's result, and which branch of each change in keras_rnn_returns/releases.py held."
+    "on the latest patch of each Keras 3 minor release, on the TensorFlow backend and (under 'backends') on JAX "
+    "and PyTorch. Per release: the versions, each page's result, which branch of each change in "
+    "keras_rnn_returns/releases.py held, and (under 'probes') each probe's outcome on each backend."
 )
 PACKAGES = ("keras", "tensorflow", "tf-keras", "jax", "torch", "numpy")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -97,7 +103,27 @@ def commit() -> str:
     return head.stdout.strip() + (" with uncommitted changes" if status.stdout.strip() else "")
 
 
-def run(out: Path) -> dict:
+def probes() -> dict:
+    """Every probe's outcome on each backend, with the versions that ran them."""
+    from keras_rnn_returns.probes import run_on
+
+    runs = {backend: run_on(backend) for backend in ("tensorflow", "jax", "torch")}
+    return {
+        **{package: version(package) for package in PACKAGES},
+        "executed": datetime.date.today().isoformat(),
+        "commit": commit(),
+        "outcomes": {backend: run.get("outcomes") or {"probes": " ".join(run["failed"])} for backend, run in runs.items()},
+    }
+
+
+def run_probes(out: Path) -> dict:
+    out.mkdir(parents=True, exist_ok=True)
+    result = {"keras": version("keras"), "probes": probes()}
+    (out / "probes.json").write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    return result
+
+
+def run(out: Path, backend: str = "tensorflow") -> dict:
     shutil.rmtree(out, ignore_errors=True)  # an empty cache: every page executes, every branch is logged
     out.mkdir(parents=True)
     started = time.monotonic()
@@ -108,7 +134,7 @@ def run(out: Path) -> dict:
         "JAX_COMPILATION_CACHE_DIR": str(out / "jax_cache"),
         "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
     }
-    env.pop("KERAS_BACKEND", None)  # the record is of the TensorFlow backend, as the site is built
+    env["KERAS_BACKEND"] = backend  # conf.py keeps it: the site is built on TensorFlow
     cache = out / "cache"
     for builder in ("html", "doctest"):  # a failing page is a result here, not an abort
         options = ("-D", "nb_execution_raise_on_error=0", "-D", f"nb_execution_cache_path={cache}")
@@ -127,16 +153,38 @@ def run(out: Path) -> dict:
         "branches": branches(out / "branches.jsonl"),
         "problems": problems,
     }
+    if backend == "tensorflow":  # the run the site's own build matches; the probes try every backend
+        result["probes"] = probes()
+    else:
+        result["backend"] = backend
     (out / "result.json").write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     return result
 
 
 def merge(results: list[dict]) -> None:
-    """Put each release's result into the record, replacing that release's earlier one."""
+    """Put each release's result into the record, replacing that release's earlier one (under a
+    lock: several releases' sessions may finish at once)."""
+    import fcntl
+
+    with open(RECORD.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        _merge(results)
+
+
+def _merge(results: list[dict]) -> None:
     record = json.loads(RECORD.read_text(encoding="utf-8")) if RECORD.exists() else {}
     releases = record.get("releases", {})
     for result in results:
-        releases[".".join(map(str, release(result["keras"])[:2]))] = result
+        minor = ".".join(map(str, release(result["keras"])[:2]))
+        if "backend" in result:  # the pages on JAX or PyTorch, beside the TensorFlow run
+            keep = ("executed", "commit", "seconds", "pages", "doctests", "problems", "jax", "torch")
+            releases.setdefault(minor, {}).setdefault("backends", {})[result["backend"]] = {
+                key: result[key] for key in keep
+            }
+        elif "pages" in result:
+            releases[minor] = {"backends": releases.get(minor, {}).get("backends", {}), **result}
+        else:  # the probes alone: the pages' run stays
+            releases.setdefault(minor, {})["probes"] = result["probes"]
     ordered = dict(sorted(releases.items(), key=lambda item: release(item[0])))
     RECORD.write_text(json.dumps({"about": ABOUT, "releases": ordered}, indent=1) + "\n", encoding="utf-8")
 
@@ -145,14 +193,24 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["--merge"] and len(argv) > 1:
         merge([json.loads(Path(path).read_text(encoding="utf-8")) for path in argv[1:]])
         return 0
-    if len(argv) != 1 or argv[0].startswith("-"):
+    if argv[:1] == ["--probes"] and len(argv) == 2:
+        result = run_probes(Path(argv[1]).resolve())
+        merge([result])
+        print(f"Keras {result['keras']}: probes recorded in {RECORD.relative_to(ROOT)}")
+        for backend, outcomes in result["probes"]["outcomes"].items():
+            print(f"  {backend}: " + "; ".join(f"{name}: {outcome[:60]}" for name, outcome in outcomes.items()))
+        return 0
+    backend = "tensorflow"
+    if argv[:1] == ["--backend"] and len(argv) == 3:
+        backend, argv = argv[1], argv[2:]
+    if len(argv) != 1 or argv[0].startswith("-") or backend not in ("tensorflow", "jax", "torch"):
         sys.exit(__doc__.split("Usage: ")[1])
-    result = run(Path(argv[0]).resolve())
+    result = run(Path(argv[0]).resolve() / backend, backend)
     merge([result])
     failed = [page for page, outcome in result["pages"].items() if outcome != "pass"]
     doctests = [page for page, outcome in result["doctests"].items() if outcome != "pass"]
     counts = f"{len(result['pages']) - len(failed)} of {len(result['pages'])} pages pass in {result['seconds']} s"
-    print(f"Keras {result['keras']}, TensorFlow {result['tensorflow']}: {counts}; failing: {failed or 'none'}; "
+    print(f"Keras {result['keras']} on {backend}: {counts}; failing: {failed or 'none'}; "
           f"failing doctests: {doctests or 'none'}; branches: {result['branches']}; "
           f"recorded in {RECORD.relative_to(ROOT)}")  # fmt: skip
     return 0

@@ -27,6 +27,7 @@ from reader_code import (
     is_notebook_page,
     reader_code,
     reader_notebook,
+    runs_on,
     script,
     source_notebook,
     without_markers,
@@ -40,7 +41,7 @@ from keras_rnn_returns.show import BACKEND_NAMES
 logger = logging.getLogger(__name__)
 
 #: Sphinx roles and links between pages, which a notebook or a script cannot follow.
-ROLE = re.compile(r"\{(doc|keras-source|not-executed|executed|recorded|since)\}`([^`]*)`")
+ROLE = re.compile(r"\{(doc|keras-source|not-executed|executed|recorded|since|scope)\}`([^`]*)`")
 PAGE_LINK = re.compile(r"\]\((?![a-z]+:|#)([^)#\s]+)\.md(#[^)\s]*)?\)")
 SECTION_LINK = re.compile(r"\]\((#[^)\s]+)\)")
 
@@ -118,6 +119,15 @@ def executed_with(app, docname: str) -> str:
     return f"Python {platform.python_version()}, {versions}"
 
 
+def backends_line(app, docname: str) -> str:
+    """Which of Keras's backends the page's code runs on, as its downloads say:
+    ``nox -s backends`` runs the code on each (tests/test_reader_code.py)."""
+    names = [BACKEND_NAMES[backend] for backend in runs_on(source_notebook(Path(app.env.doc2path(docname))))]
+    if len(names) == len(BACKEND_NAMES):
+        return "Its code runs on each of Keras's backends: TensorFlow, JAX and PyTorch."
+    return f"Its code needs Keras's {' or '.join(names)} backend."
+
+
 def _header(app, docname: str, kind: str) -> str:
     """What the download is and what it needs, for its first cell."""
     url = app.config.html_baseurl + app.builder.get_target_uri(docname)
@@ -134,6 +144,7 @@ def _header(app, docname: str, kind: str) -> str:
         files = ", ".join(f"{name}.py" for name in modules)
         lines.append(f"and, in the same folder, {files}, offered for download beside it on that page.")
     lines.append(f"The build executed it with {executed_with(app, docname)}.")
+    lines.append(backends_line(app, docname) + " Keras picks one from KERAS_BACKEND, else from ~/.keras/keras.json.")
     return "\n".join(lines)
 
 
@@ -158,6 +169,10 @@ def for_readers(app, docname: str, markdown: str) -> str:
             return f"[Keras {CHANGES[content.strip()].first}]({page_url(PAGE)}#{change_label(content.strip())})"
         target = role_target(content)
         title = content[: content.index("<")].strip() if content.strip().endswith(">") and "<" in content else ""
+        if kind == "scope":  # the words, linked to the probe's table
+            from history import PAGE, probe_label
+
+            return f"[{title}]({page_url(PAGE)}#{probe_label(target.split()[0])})"
         if kind == "doc":
             linked = posixpath.normpath(posixpath.join(posixpath.dirname(docname), target)).lstrip("/")
             if target.startswith("/"):
@@ -237,7 +252,10 @@ def _link_downloads(app, pagename, templatename, context, doctree) -> None:
         + ")"
         for file, kind, page in offered
     ]
-    line = f'<p class="page-downloads" id="{DOWNLOADS_ID}">Download this page: {", ".join(links)}.</p>\n'
+    line = (
+        f'<p class="page-downloads" id="{DOWNLOADS_ID}">Download this page: {", ".join(links)}. '
+        f"{html.escape(backends_line(app, pagename))}</p>\n"
+    )
     context["body"] = line + context["body"]
     if context.get("toc"):
         toc = BeautifulSoup(context["toc"], "html.parser")

@@ -119,6 +119,97 @@ def in_range(record: dict) -> str:
     )
 
 
+# --- Probes: what a sentence about a backend or a release may claim ------------------------------
+
+
+def probe_label(probe: str) -> str:
+    return f"probe-{probe}"
+
+
+def outcomes(record: dict, probe: str) -> dict[tuple[str, str], str]:
+    """``(backend, minor release) -> outcome`` of ``probe``, for every run the record holds."""
+    found = {}
+    for minor_release, run in record["releases"].items():
+        for backend, results in ((run.get("probes") or {}).get("outcomes") or {}).items():
+            if probe in results:
+                found[backend, minor_release] = results[probe]
+    return found
+
+
+def parse_scope(target: str) -> tuple[str, list[str], tuple[str, str], str]:
+    """``too-many-initial-states torch 3.14- returned`` -> (probe, backends, (first, last), expected).
+
+    Backends: a comma-separated list, or ``*`` for the three; releases: ``3.3-3.11``,
+    ``3.14-`` (to the newest), ``-3.11`` (from the oldest), ``3.12`` (one) or ``*``; expected:
+    the start of every outcome in that scope (``returned``, ``trained``, ``ValueError``, ...), or
+    ``raises`` for an error of any type.
+    """
+    from keras_rnn_returns.probes import PROBES
+
+    parts = target.split(maxsplit=3)
+    if len(parts) != 4 or parts[0] not in PROBES:
+        raise ValueError(f"scope: {target!r} is not 'PROBE BACKENDS RELEASES EXPECTED', PROBE one of {sorted(PROBES)}")
+    probe, backends, releases, expected = parts
+    backends_list = list(BACKEND_NAMES) if backends == "*" else backends.split(",")
+    if set(backends_list) - set(BACKEND_NAMES):
+        raise ValueError(f"scope: {backends!r} names no backend of {sorted(BACKEND_NAMES)}")
+    minors = keras_minors()
+    first, _, last = releases.partition("-") if releases != "*" else ("", "-", "")
+    if "-" not in releases and releases != "*":
+        last = first
+    return probe, backends_list, (first or minors[0], last or minors[-1]), expected
+
+
+def _holds(outcome: str, expected: str) -> bool:
+    """Whether ``outcome`` is what ``expected`` says: its start, or ``raises`` for any error
+    (``TypeError: ...``, as :func:`keras_rnn_returns.probes.outcome_of` writes one)."""
+    if expected == "raises":
+        kind, colon, _ = outcome.partition(":")
+        return bool(colon) and kind.isidentifier()
+    return outcome.startswith(expected)
+
+
+def scope_problems(record: dict, target: str) -> list[str]:
+    """Where the record shows the claim ``target`` (:func:`parse_scope`) is wider than what
+    ran: a backend and release in its scope whose outcome differs, or that nothing ran."""
+    probe, backends, (first, last), expected = parse_scope(target)
+    found = outcomes(record, probe)
+    problems = []
+    for backend in backends:
+        for version in keras_minors():
+            if not minor(first) <= minor(version) <= minor(last):
+                continue
+            outcome = found.get((backend, version))
+            if outcome is None:
+                problems.append(f"{BACKEND_NAMES[backend]}, Keras {version}: not in the record")
+            elif not _holds(outcome, expected):
+                problems.append(f"{BACKEND_NAMES[backend]}, Keras {version}: {outcome[:100]}")
+    return problems
+
+
+def _spans(found: dict[tuple[str, str], str], backend: str) -> list[tuple[str, str, str]]:
+    """Consecutive releases with one outcome on ``backend``: ``(first, last, outcome)``."""
+    spans: list[list[str]] = []
+    for version in keras_minors():
+        outcome = found.get((backend, version), "not in the record")
+        if spans and spans[-1][2] == outcome:
+            spans[-1][1] = version
+        else:
+            spans.append([version, version, outcome])
+    return [tuple(span) for span in spans]
+
+
+def probe_rows(record: dict, probe: str) -> list[str]:
+    """A probe's table: one row per backend and run of releases with the same outcome."""
+    rows = ["| backend | Keras | what the reader gets |", "| --- | --- | --- |"]
+    found = outcomes(record, probe)
+    for backend, name in BACKEND_NAMES.items():
+        for first, last, outcome in _spans(found, backend):
+            releases = first if first == last else f"{first} to {last}"
+            rows.append(f"| {name} | {releases} | `{_cell(outcome).replace('`', '')}` |")
+    return rows
+
+
 # --- The role and the directive --------------------------------------------------------------
 
 
@@ -156,6 +247,30 @@ class Since(ReferenceRole):
         return [node], []
 
 
+class Scope(ReferenceRole):
+    """``{scope}`on PyTorch from Keras 3.14 <too-many-initial-states torch 3.14- returned>```:
+    the words, linked to the probe's table; a build warning where the record shows the claim
+    wider than what ran (:func:`scope_problems`)."""
+
+    def run(self):
+        try:
+            problems = scope_problems(load(), self.target)
+        except ValueError as error:
+            logger.warning(str(error), location=self.get_location())
+            return [nodes.Text(self.title)], []
+        if problems:
+            logger.warning(
+                f"scope: {self.title!r} claims {self.target!r}, wider than the record "
+                f"(docs/release-history.json) shows: " + "; ".join(problems),
+                location=self.get_location(),
+            )
+        node = addnodes.pending_xref(
+            "", refdomain="std", reftype="ref", reftarget=probe_label(self.target.split()[0]), refexplicit=True
+        )
+        node += nodes.inline(self.title, self.title)
+        return [node], []
+
+
 def _ran(run: dict | None, version: str) -> str:
     return f"Keras {version} ({run['keras']} executed)" if run else f"Keras {version} (not in the record)"
 
@@ -179,8 +294,10 @@ class ReleaseHistory(SphinxDirective):
             lines, keys = self._releases(record), []
         elif which == "range":
             lines, keys = [in_range(record)], []
+        elif which == "probes":
+            return self._probes(record)
         else:
-            raise self.error(f"release-history: {which!r} is not 'range', 'changes' or 'releases'")
+            raise self.error(f"release-history: {which!r} is not 'range', 'changes', 'releases' or 'probes'")
         container = nodes.container()
         self.state.nested_parse(StringList(lines, source=self.env.docname), self.content_offset, container)
         for key, row in zip(keys, list(container.findall(nodes.row))[1:] if keys else [], strict=False):
@@ -209,6 +326,24 @@ class ReleaseHistory(SphinxDirective):
             )
         return rows, keys
 
+    def _probes(self, record: dict) -> list[nodes.Node]:
+        """Each probe's table, under a caption that names it and links to its page."""
+        from keras_rnn_returns.probes import PROBES
+
+        found = []
+        for name, probe in PROBES.items():
+            page, _, anchor = probe.page.partition("#")
+            lines = [
+                f"**{probe.title}** ([explained]({'/' + page}.md{'#' + anchor if anchor else ''})):",
+                "",
+                *probe_rows(record, name),
+            ]
+            container = nodes.container(ids=[probe_label(name)], names=[probe_label(name)])
+            self.state.document.note_explicit_target(container)
+            self.state.nested_parse(StringList(lines, source=self.env.docname), self.content_offset, container)
+            found.append(container)
+        return found
+
     def _releases(self, record: dict) -> list[str]:
         rows = ["| Keras | with | pages that pass | branches that held | executed |", "| --- | --- | --- | --- | --- |"]
         for version in keras_minors():
@@ -235,5 +370,6 @@ class ReleaseHistory(SphinxDirective):
 
 def setup(app):
     app.add_role("since", Since())
+    app.add_role("scope", Scope())
     app.add_directive("release-history", ReleaseHistory)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

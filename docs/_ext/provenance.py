@@ -15,6 +15,9 @@ TensorFlow release, in Keras 2) says, in the same paragraph, how that is known:
   ``nox -s gpu`` wrote on a real GPU (keras_rnn_returns/gpu.py) holds that backend;
   ``{recorded}`gpu```, on the page that renders the record: what the record holds, or
   that it holds nothing yet.
+- **probed**: ``{scope}`words <probe backends releases outcome>```: a probe of
+  keras_rnn_returns/probes.py, which ``nox -s history`` executes on every backend and
+  release, shows that outcome on every backend and release the words name (history.py).
 - **cited**: ``{not-executed}`Keras's source <keras/src/...py::text>```, an upstream issue
   (``{not-executed}`keras-team/keras#20875```) or a page of another project
   (``{not-executed}`its reference <https://...>```): rendered "not executed in this build:"
@@ -93,17 +96,17 @@ ENVIRONMENTS = {
 #: Which provenance proves a mention of each environment.
 PROVEN_BY = {
     "gpu": {"recorded", "not-executed"},
-    "jax": {"executed:jax", "in-build:jax", "link:jax", "recorded", "not-executed"},
-    "torch": {"executed:torch", "in-build:torch", "link:torch", "recorded", "not-executed"},
+    "jax": {"executed:jax", "in-build:jax", "link:jax", "recorded", "not-executed", "scope"},
+    "torch": {"executed:torch", "in-build:torch", "link:torch", "recorded", "not-executed", "scope"},
     "keras2": {"in-build:keras2", "link:keras2", "not-executed"},
-    "keras release": {"executed:oldest", "since", "not-executed"},
+    "keras release": {"executed:oldest", "since", "not-executed", "scope"},
     "tensorflow release": {"executed:oldest", "not-executed"},
 }
 
 FENCE = re.compile(r"^(`{3,})\{(code-cell|doctest)\}[^\n]*\n(.*?)^\1\s*$", re.MULTILINE | re.DOTALL)
 ANY_FENCE = re.compile(r"^(`{3,})[^\n]*\n.*?^\1\s*$", re.MULTILINE | re.DOTALL)
 FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.DOTALL)
-ROLE = re.compile(r"\{(executed|recorded|not-executed|since)\}`([^`]*)`")
+ROLE = re.compile(r"\{(executed|recorded|not-executed|since|scope)\}`([^`]*)`")
 PAGE_LINK = re.compile(
     r"\]\((?:\.\./)?((?:examples|docs)/[\w-]+|[\w-]+)\.md(?:#[\w-]*)?\)|\{doc\}`(?:[^`<]*<)?/?([\w/-]+)>?`|\]\((#)[\w-]+\)"
 )
@@ -190,6 +193,8 @@ def provenance(text: str, own: set[str], linked: dict[str, set[str]]) -> set[str
             found.add("recorded")
         elif kind == "since":  # every release either side executed: docs/_ext/history.py
             found.add("since")
+        elif kind == "scope":  # a probe, executed on every backend and release it names: history.py
+            found.add("scope")
         else:
             found.add("not-executed")
     for page in ("".join(groups) for groups in PAGE_LINK.findall(text)):  # "#": a section of this page

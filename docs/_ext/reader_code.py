@@ -33,6 +33,23 @@ NOTEBOOK_HEADER = "---\njupytext:"
 ANSWER_MARKER = re.compile(r"\s*#\s*answer:.*")
 
 
+#: What the front matter of a page whose code needs some of Keras's backends lists them under
+#: (``keras_backends: [tensorflow]``, a page that calls TensorFlow itself); a page without it
+#: runs on all three, and ``nox -s backends`` runs its reader's code on each.
+BACKENDS_KEY = "keras_backends"
+
+
+def runs_on(notebook: nbformat.NotebookNode) -> list[str]:
+    """The Keras backends (as ``KERAS_BACKEND`` names them) a page's reader code runs on."""
+    from keras_rnn_returns.show import BACKEND_NAMES
+
+    named = notebook.metadata.get(BACKENDS_KEY, list(BACKEND_NAMES))
+    unknown = set(named) - set(BACKEND_NAMES)
+    if unknown or not named:
+        raise ValueError(f"{BACKENDS_KEY}: {named!r} is not a list of {sorted(BACKEND_NAMES)}")
+    return [backend for backend in BACKEND_NAMES if backend in named]
+
+
 def is_notebook_page(path: Path) -> bool:
     """Whether the build executes the page at ``path`` (a jupytext header), and so may offer it for download."""
     return path.suffix == ".md" and path.read_text(encoding="utf-8").startswith(NOTEBOOK_HEADER)

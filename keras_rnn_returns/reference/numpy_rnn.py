@@ -22,7 +22,9 @@ True
 
 What it does not reproduce raises ``NotImplementedError`` naming the option (other
 activations, ``stateful=True``, dropout while training), never a silently different
-result. Keras's backends differ in one place: with an ``initial_state`` and a mask, at
+result on a CPU (on a GPU, TensorFlow's cuDNN kernel outputs zeros at right-padded steps,
+where this reference and Keras's own loop repeat the last real step's output). On a CPU,
+Keras's backends differ in one place: with an ``initial_state`` and a mask, at
 masked steps before a sequence's first real step, JAX outputs the initial ``h`` where
 TensorFlow and PyTorch output zeros. There, pass ``backend=keras.backend.backend()``;
 without it, such a call raises. Clarity beats speed: nothing is vectorised over time. Computed in float64,
