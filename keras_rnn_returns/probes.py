@@ -185,10 +185,11 @@ def run_all() -> dict[str, str]:
     return {name: outcome_of(probe.call) for name, probe in PROBES.items()}
 
 
-def run_on(backend: str) -> dict:
+def run_on(backend: str, **environment: str) -> dict:
     """Every probe on ``backend``, in a process of its own (Keras picks its backend once, when
-    first imported): ``{"keras": ..., "backend": ..., "outcomes": {...}}``."""
-    env = {**os.environ, "KERAS_BACKEND": backend}
+    first imported), with ``environment`` added to its variables (tools/gpu.py keeps one off
+    the GPU): ``{"keras": ..., "backend": ..., "outcomes": {...}}``."""
+    env = {**os.environ, "KERAS_BACKEND": backend, **environment}
     done = subprocess.run(
         [sys.executable, "-m", "keras_rnn_returns.probes"], env=env, capture_output=True, text=True, timeout=900
     )

@@ -5,7 +5,9 @@ cases (keras_rnn_returns/gpu.py: no mask, right-padded, left-padded, a fully mas
 and GRU; every return_sequences / return_state) in a process of its own, on the GPU and on
 the CPU with the same weights, and writes what it saw, with the machine and versions that
 saw it, to keras_rnn_returns/gpu_masking.json (commit it: the masking page renders it). It
-prints every difference between GPU and CPU; differences are findings, not failures.
+also runs every probe (keras_rnn_returns/probes.py: too many initial states, a stateful
+LSTM's and GRU's `fit` with `use_cudnn="auto"`, ...) on the GPU and on the CPU, and records
+both. It prints every difference between GPU and CPU; differences are findings, not failures.
 TensorFlow's cuDNN path is not run: the GPU machines this project may borrow have no
 TensorFlow, so the pages cite it instead.
 
@@ -80,6 +82,7 @@ def run(backend: str, on_cpu: bool) -> list[dict]:
 
 def main(record_path: Path) -> int:
     from keras_rnn_returns.gpu import compare, side_by_side
+    from keras_rnn_returns.probes import run_on
 
     seen = {backend: visible_gpu(backend) for backend in BACKENDS}
     if not any(seen.values()):
@@ -97,9 +100,14 @@ def main(record_path: Path) -> int:
         library = "jax" if backend == "jax" else "torch"
         versions = {name: metadata.version(name) for name in ("keras", "numpy", library)}
         cases = side_by_side(run(backend, on_cpu=False), run(backend, on_cpu=True))
-        record["backends"][backend] = {"device": device, "versions": versions, "cases": cases}
+        probed = {"gpu": run_on(backend), "cpu": run_on(backend, **CPU_ONLY[backend])}
+        outcomes = {device: found.get("outcomes", {}) for device, found in probed.items()}
+        record["backends"][backend] = {"device": device, "versions": versions, "cases": cases, "probes": outcomes}
         print(f"{backend} on {device}: {len(cases)} cases, GPU vs CPU:")
         print("\n".join(f"  {line}" for line in compare(cases)) or "  the same everywhere")
+        for name, on_gpu in outcomes["gpu"].items():
+            if on_gpu != outcomes["cpu"].get(name):
+                print(f"  probe {name}: GPU {on_gpu!r}, CPU {outcomes['cpu'].get(name)!r}")
     record_path.write_text(json.dumps(record, indent=1) + "\n")
     print(f"wrote {record_path}")
     return 0

@@ -95,28 +95,43 @@ def passing(run: dict) -> bool:
     return all(result == "pass" for result in (*run["pages"].values(), *run["doctests"].values()))
 
 
-def supported(record: dict) -> tuple[str, str] | None:
-    """The Keras releases (full versions) the record proves: the oldest from which every
-    release to the newest in the record passes every page, and the newest; None if the
-    newest fails."""
+def on_backend(run: dict, backend: str) -> dict | None:
+    """One release's run of the pages on ``backend`` (TensorFlow's is the release's own)."""
+    return run if backend == "tensorflow" else (run.get("backends") or {}).get(backend)
+
+
+def supported(record: dict, backend: str = "tensorflow") -> tuple[str, str] | None:
+    """The Keras releases (full versions) the record proves on ``backend``: the oldest from
+    which every release to the newest in the record passes every page, and the newest; None
+    if the newest fails (or has not run there)."""
     runs = sorted(record["releases"].values(), key=lambda run: release(run["keras"]))
     oldest = None
     for run in reversed(runs):
-        if not passing(run):
+        there = on_backend(run, backend)
+        if there is None or not passing(there):
             break
         oldest = run
     return (oldest["keras"], runs[-1]["keras"]) if oldest else None
 
 
 def in_range(record: dict) -> str:
-    """The supported range, in a sentence, as the README and the front page state it."""
+    """The supported range, in a sentence per backend, as the README and the front page state it."""
     span = supported(record)
     if span is None:
         return "The release record proves no range: the newest release in it fails a page."
-    return (
+    sentences = [
         f"Every page passes, with its assertions and doctests, on every Keras 3 minor release from "
-        f"Keras {span[0]} to Keras {span[1]} (the latest patch of each)."
-    )
+        f"Keras {span[0]} to Keras {span[1]} (the latest patch of each), on TensorFlow."
+    ]
+    for backend in ("jax", "torch"):
+        there = supported(record, backend)
+        name = BACKEND_NAMES[backend]
+        sentences.append(
+            f"On {name}, from Keras {there[0]} to Keras {there[1]}."
+            if there
+            else f"On {name}, the record proves no range: Keras {span[1]} fails a page there, or has not run there."
+        )
+    return " ".join(sentences)
 
 
 # --- Probes: what a sentence about a backend or a release may claim ------------------------------
@@ -345,7 +360,7 @@ class ReleaseHistory(SphinxDirective):
         return found
 
     def _releases(self, record: dict) -> list[str]:
-        rows = ["| Keras | with | pages that pass | branches that held | executed |", "| --- | --- | --- | --- | --- |"]
+        rows = ["| Keras | with | pages that pass (TensorFlow; JAX; PyTorch) | branches that held | executed |", "| --- | --- | --- | --- | --- |"]
         for version in keras_minors():
             run = record["releases"].get(version)
             if run is None:
@@ -359,6 +374,14 @@ class ReleaseHistory(SphinxDirective):
                 if not failed
                 else f"{len(pages) - len(failed)} of {len(pages)}; not: " + ", ".join(failed)
             )
+            for backend in ("jax", "torch"):  # the pages on the other backends, where they ran
+                there = on_backend(run, backend)
+                if there is None:
+                    result += f"; {BACKEND_NAMES[backend]}: not run"
+                    continue
+                failing = sorted(page for page, outcome in there["pages"].items() if outcome != "pass")
+                failing += sorted(f"{page} (doctests)" for page, outcome in there["doctests"].items() if outcome != "pass")
+                result += f"; {BACKEND_NAMES[backend]}: " + (f"all {len(there['pages'])}" if not failing else "not " + ", ".join(failing))
             held = ", ".join(f"{key}: {branch}" for key, branch in sorted(run["branches"].items()))
             stack = (  # the backends page runs JAX and PyTorch beside TensorFlow
                 f"TensorFlow {run['tensorflow']}, tf-keras {run['tf-keras']}, JAX {run['jax']}, "
