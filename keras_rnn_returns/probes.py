@@ -1,11 +1,11 @@
 """Behaviours that differ by Keras backend or release, each a small function executed for the record.
 
-A page that says what happens on one backend or in some releases ("on PyTorch, too many
-initial states raise nothing") states what a probe here found. ``nox -s history`` runs
-:func:`run_all` on every Keras 3 minor release, once per backend, and keeps each outcome in
-docs/release-history.json; the ``{probe}`` directive (docs/_ext/history.py) renders a
-probe's outcomes as a table, and the ``{scope}`` role checks that a sentence claims no wider
-a scope than the record shows.
+A page that says what happens on one backend or in some releases ("on PyTorch, from Keras
+3.14 on, too many initial states raise nothing") states what a probe here found. ``nox -s
+history`` runs :func:`run_all` on every Keras 3 minor release, once per backend, and keeps each
+outcome in docs/release-history.json; ``{release-history} probes`` (docs/_ext/history.py)
+renders each probe's outcomes as a table on docs/what-changed.md, and the ``{scope}`` role
+checks that a sentence claims no wider a scope than the record shows.
 
 An outcome is what a reader meets: ``returned (1, 4) (1, 4) (1, 4)`` (the shapes of what came
 back), ``trained``, or the error's type and the first line of its message.

@@ -159,3 +159,23 @@ def test_a_release_missing_from_the_record_is_not_taken_as_holding() -> None:
     del record["releases"][keras_minors()[-1]]["probes"]
     problems = scope_problems(record, "too-many-initial-states torch 3.14- returned")
     assert problems == [f"PyTorch, Keras {keras_minors()[-1]}: not in the record"]
+
+
+def test_each_kind_of_run_lands_in_its_place_in_the_record(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """tools/history.py's merge: the TensorFlow run is the release's own, the JAX and PyTorch runs
+    go under "backends", a probes-only run replaces the probes alone; none drops another's."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("history_tool", ROOT / "tools" / "history.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    monkeypatch.setattr(tool, "RECORD", tmp_path / "record.json")
+    pages = {"pages": {"a": "pass"}, "doctests": {}, "problems": {}, "executed": "d", "commit": "c", "seconds": 1}
+    tool.merge([{"keras": "3.12.4", **pages, "probes": {"outcomes": {"torch": {"p": "old"}}}}])
+    tool.merge([{"keras": "3.12.4", "backend": "jax", "jax": "0.6", "torch": "2", **pages, "pages": {"a": "fail"}}])
+    tool.merge([{"keras": "3.12.4", "probes": {"outcomes": {"torch": {"p": "new"}}}}])
+    run = load(tmp_path / "record.json")["releases"]["3.12"]
+    assert run["pages"] == {"a": "pass"} and run["backends"]["jax"]["pages"] == {"a": "fail"}
+    assert run["probes"]["outcomes"]["torch"]["p"] == "new"
+    tool.merge([{"keras": "3.12.4", **pages}])  # the TensorFlow pages again: JAX's run stays
+    assert load(tmp_path / "record.json")["releases"]["3.12"]["backends"]["jax"]["pages"] == {"a": "fail"}
