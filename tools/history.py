@@ -112,7 +112,7 @@ def probes() -> dict:
         **{package: version(package) for package in PACKAGES},
         "executed": datetime.date.today().isoformat(),
         "commit": commit(),
-        "outcomes": {backend: run.get("outcomes") or {"probes": " ".join(run["failed"])} for backend, run in runs.items()},
+        "outcomes": {name: run.get("outcomes") or {"probes": " ".join(run["failed"])} for name, run in runs.items()},
     }
 
 

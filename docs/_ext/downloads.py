@@ -44,6 +44,8 @@ logger = logging.getLogger(__name__)
 ROLE = re.compile(r"\{(doc|keras-source|not-executed|executed|recorded|since|scope)\}`([^`]*)`")
 PAGE_LINK = re.compile(r"\]\((?![a-z]+:|#)([^)#\s]+)\.md(#[^)\s]*)?\)")
 SECTION_LINK = re.compile(r"\]\((#[^)\s]+)\)")
+#: A probe's table (docs/_ext/history.py), which a download links to instead.
+PROBE_TABLE = re.compile(r"^```\{probe\} ([\w-]+)\n```\n?", re.MULTILINE)
 
 
 def downloadable(app, docname: str) -> bool:
@@ -186,6 +188,12 @@ def for_readers(app, docname: str, markdown: str) -> str:
         linked = posixpath.normpath(posixpath.join(posixpath.dirname(docname), match.group(1)))
         return f"]({page_url(linked)}{match.group(2) or ''})"
 
+    def probe_table(match: re.Match) -> str:  # the table is the site's, from its record
+        from history import PAGE, probe_label
+
+        return f"[The outcome on every backend and release]({page_url(PAGE)}#{probe_label(match.group(1))})\n"
+
+    markdown = PROBE_TABLE.sub(probe_table, markdown)
     markdown = ROLE.sub(role, markdown)
     markdown = PAGE_LINK.sub(page_link, markdown)
     return SECTION_LINK.sub(lambda match: f"]({page_url(docname)}{match.group(1)})", markdown)

@@ -286,6 +286,27 @@ class Scope(ReferenceRole):
         return [node], []
 
 
+class ProbeTable(SphinxDirective):
+    """``{probe} too-many-initial-states``: the probe's outcome on every backend and release,
+    as a table, where a page explains the behaviour (docs/what-changed.md has them all)."""
+
+    required_arguments = 1
+
+    def run(self):
+        from keras_rnn_returns.probes import PROBES
+
+        name = self.arguments[0]
+        if name not in PROBES:
+            raise self.error(f"probe: {name!r} is not one of {sorted(PROBES)} (keras_rnn_returns/probes.py)")
+        every = f"{{ref}}`all of them <{probe_label(name)}>`"
+        lines = [f"{PROBES[name].title}, on every backend and release ({every}):", ""]
+        container = nodes.container(classes=["probe-table"])
+        self.state.nested_parse(
+            StringList([*lines, *probe_rows(load(), name)], source=self.env.docname), self.content_offset, container
+        )
+        return [container]
+
+
 def _ran(run: dict | None, version: str) -> str:
     return f"Keras {version} ({run['keras']} executed)" if run else f"Keras {version} (not in the record)"
 
@@ -360,7 +381,10 @@ class ReleaseHistory(SphinxDirective):
         return found
 
     def _releases(self, record: dict) -> list[str]:
-        rows = ["| Keras | with | pages that pass (TensorFlow; JAX; PyTorch) | branches that held | executed |", "| --- | --- | --- | --- | --- |"]
+        rows = [
+            "| Keras | with | pages that pass (TensorFlow; JAX; PyTorch) | branches that held | executed |",
+            "| --- | --- | --- | --- | --- |",
+        ]
         for version in keras_minors():
             run = record["releases"].get(version)
             if run is None:
@@ -380,8 +404,9 @@ class ReleaseHistory(SphinxDirective):
                     result += f"; {BACKEND_NAMES[backend]}: not run"
                     continue
                 failing = sorted(page for page, outcome in there["pages"].items() if outcome != "pass")
-                failing += sorted(f"{page} (doctests)" for page, outcome in there["doctests"].items() if outcome != "pass")
-                result += f"; {BACKEND_NAMES[backend]}: " + (f"all {len(there['pages'])}" if not failing else "not " + ", ".join(failing))
+                failing += sorted(f"{page} (doctests)" for page, out in there["doctests"].items() if out != "pass")
+                passed = f"all {len(there['pages'])}" if not failing else "not " + ", ".join(failing)
+                result += f"; {BACKEND_NAMES[backend]}: {passed}"
             held = ", ".join(f"{key}: {branch}" for key, branch in sorted(run["branches"].items()))
             stack = (  # the backends page runs JAX and PyTorch beside TensorFlow
                 f"TensorFlow {run['tensorflow']}, tf-keras {run['tf-keras']}, JAX {run['jax']}, "
@@ -394,5 +419,6 @@ class ReleaseHistory(SphinxDirective):
 def setup(app):
     app.add_role("since", Since())
     app.add_role("scope", Scope())
+    app.add_directive("probe", ProbeTable)
     app.add_directive("release-history", ReleaseHistory)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
