@@ -177,7 +177,7 @@ def _merge(results: list[dict]) -> None:
     for result in results:
         minor = ".".join(map(str, release(result["keras"])[:2]))
         if "backend" in result:  # the pages on JAX or PyTorch, beside the TensorFlow run
-            keep = ("executed", "commit", "seconds", "pages", "doctests", "problems", "jax", "torch")
+            keep = ("executed", "commit", "seconds", "pages", "doctests", "problems", "jax", "torch", "numpy")
             releases.setdefault(minor, {}).setdefault("backends", {})[result["backend"]] = {
                 key: result[key] for key in keep
             }

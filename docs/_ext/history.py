@@ -214,6 +214,10 @@ def _spans(found: dict[tuple[str, str], str], backend: str) -> list[tuple[str, s
     return [tuple(span) for span in spans]
 
 
+#: Where an error message goes on to print the tensors it was given (tree libraries' "Structure: [...").
+TENSOR_DUMP = re.compile(r"\s*(?:Structure: \[|\(TreeSpec\().*$")
+
+
 def probe_rows(record: dict, probe: str) -> list[str]:
     """A probe's table: one row per backend and run of releases with the same outcome."""
     rows = ["| backend | Keras | what the reader gets |", "| --- | --- | --- |"]
@@ -221,7 +225,8 @@ def probe_rows(record: dict, probe: str) -> list[str]:
     for backend, name in BACKEND_NAMES.items():
         for first, last, outcome in _spans(found, backend):
             releases = first if first == last else f"{first} to {last}"
-            rows.append(f"| {name} | {releases} | `{_cell(outcome).replace('`', '')}` |")
+            shown = TENSOR_DUMP.sub("", outcome).replace("`", "")  # the message, not the tensors it prints
+            rows.append(f"| {name} | {releases} | `{_cell(shown)}` |")
     return rows
 
 
