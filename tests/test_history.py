@@ -172,7 +172,8 @@ def test_each_kind_of_run_lands_in_its_place_in_the_record(tmp_path, monkeypatch
     monkeypatch.setattr(tool, "RECORD", tmp_path / "record.json")
     pages = {"pages": {"a": "pass"}, "doctests": {}, "problems": {}, "executed": "d", "commit": "c", "seconds": 1}
     tool.merge([{"keras": "3.12.4", **pages, "probes": {"outcomes": {"torch": {"p": "old"}}}}])
-    tool.merge([{"keras": "3.12.4", "backend": "jax", "jax": "0.6", "torch": "2", **pages, "pages": {"a": "fail"}}])
+    on_jax = {"backend": "jax", "jax": "0.6", "torch": "2", "numpy": "2"}
+    tool.merge([{"keras": "3.12.4", **on_jax, **pages, "pages": {"a": "fail"}}])
     tool.merge([{"keras": "3.12.4", "probes": {"outcomes": {"torch": {"p": "new"}}}}])
     run = load(tmp_path / "record.json")["releases"]["3.12"]
     assert run["pages"] == {"a": "pass"} and run["backends"]["jax"]["pages"] == {"a": "fail"}
