@@ -51,6 +51,7 @@ extensions = [
     "small_screens",  # docs/_ext: tables as cards, unbroken shapes, figures that scroll sideways
     "published",  # docs/_ext: shapes.json, robots.txt, sitemap, descriptions, deferred scripts
     "search",  # docs/_ext: the Pagefind index the search page reads
+    "differences",  # docs/_ext: what each page prints on JAX and PyTorch, against TensorFlow
 ]
 
 root_doc = "index"

@@ -162,8 +162,11 @@ def backends(session: nox.Session, backend: str) -> None:
     session.run("python", str(ROOT / "tools" / "execute_everything.py"), str(BUILD / "backends" / backend))
     tests = ROOT / "tests"
     readers = f"{tests / 'test_reader_code.py'}::test_the_readers_code_runs_on_the_backend_they_use"
+    # What the pages printed here (the build's outputs.json) is what docs/backend-outputs/ records.
+    recorded = f"{tests / 'test_backend_outputs.py'}::test_the_committed_record_is_what_this_backend_prints"
     # On TensorFlow, `tests` runs the reader's code and compares what it prints.
-    checks = (str(tests / "test_reference.py"), str(tests / "test_pytorch.py"), *[readers] * (backend != "tensorflow"))
+    others = [readers, recorded] if backend != "tensorflow" else []
+    checks = (str(tests / "test_reference.py"), str(tests / "test_pytorch.py"), *others)
     session.run("python", "-m", "pytest", "--quiet", "-n", "auto", *checks, *session.posargs)
 
 

@@ -35,18 +35,25 @@ def _data(batch: int, timesteps: int = 5) -> np.ndarray:
     return np.random.default_rng(0).normal(size=(batch, timesteps, FEATURES)).astype("float32")
 
 
+def error_line(name: str, message: str) -> str:
+    """An error as a reader tells it from another: its type and its message's first line
+    (after Keras's "Exception encountered when calling ..." wrapper), without Keras's bold
+    or TensorFlow's op name."""
+    message = re.sub(r"\x1b\[[0-9;]*m", "", message)  # Keras's bold
+    message = re.sub(r"\{\{function_node [^}]*\}\}\s*", "", message)  # TensorFlow's op name
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    if lines and lines[0].startswith("Exception encountered when calling") and len(lines) > 1:
+        lines = lines[1:]  # Keras's wrapper: the message is the next line
+    return f"{name}: {lines[0][:160] if lines else ''}".rstrip(": ")
+
+
 def outcome_of(call: Callable[[], object]) -> str:
     """What ``call`` gave a reader: the shapes it returned, ``trained`` (``None``, from
     ``fit``) or the error it raised, its type and its message's first line."""
     try:
         returned = call()
     except Exception as error:  # the outcome itself
-        message = re.sub(r"\x1b\[[0-9;]*m", "", str(error))  # Keras's bold
-        message = re.sub(r"\{\{function_node [^}]*\}\}\s*", "", message)  # TensorFlow's op name
-        lines = [line.strip() for line in message.splitlines() if line.strip()]
-        if lines and lines[0].startswith("Exception encountered when calling") and len(lines) > 1:
-            lines = lines[1:]  # Keras's wrapper: the message is the next line
-        return f"{type(error).__name__}: {lines[0][:160] if lines else ''}".rstrip(": ")
+        return error_line(type(error).__name__, str(error))
     if returned is None:
         return "trained"
     returned = returned if isinstance(returned, (list, tuple)) else [returned]

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import nbformat
 from bs4 import BeautifulSoup
+from differences import label as differences_label
 from docutils import nodes
 from jupyter_cache import get_cache
 from project import INSTALLED, REQUIREMENTS, normalized, requirement_lines
@@ -260,9 +261,13 @@ def _link_downloads(app, pagename, templatename, context, doctree) -> None:
         + ")"
         for file, kind, page in offered
     ]
+    compared = ""  # the page's entry in the backends page's list of differences
+    if entry := app.env.get_domain("std").anonlabels.get(differences_label(pagename)):
+        uri = app.builder.get_relative_uri(pagename, entry[0]) + f"#{entry[1]}"
+        compared = f' <a href="{html.escape(uri)}">What it prints on each</a>.'
     line = (
         f'<p class="page-downloads" id="{DOWNLOADS_ID}">Download this page: {", ".join(links)}. '
-        f"{html.escape(backends_line(app, pagename))}</p>\n"
+        f"{html.escape(backends_line(app, pagename))}{compared}</p>\n"
     )
     context["body"] = line + context["body"]
     if context.get("toc"):

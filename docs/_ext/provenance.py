@@ -6,11 +6,11 @@ TensorFlow release, in Keras 2) says, in the same paragraph, how that is known:
 
 - **executed there**: ``{executed}`jax``` (or ``torch``): the page branches on the backend
   (``keras.backend.backend()``), and ``nox -s backends`` executes it, with every assertion,
-  on that backend; ``{executed}`oldest```: ``nox -s versions`` executes every page on the
-  oldest supported Keras (requirements-oldest.txt). A page whose own code runs the
-  environment in the ordinary build (JAX and PyTorch in processes of their own, ``torch``,
-  ``tf_keras``) needs no mark for it, and a paragraph that links to such a page is proven
-  there.
+  on that backend (the mark links to what each backend printed there: differences.py);
+  ``{executed}`oldest```: ``nox -s versions`` executes every page on the oldest supported
+  Keras (requirements-oldest.txt). A page whose own code runs the environment in the
+  ordinary build (JAX and PyTorch in processes of their own, ``torch``, ``tf_keras``) needs
+  no mark for it, and a paragraph that links to such a page is proven there.
 - **recorded there**: ``{recorded}`gpu-jax``` (or ``gpu-torch``): the GPU record that
   ``nox -s gpu`` wrote on a real GPU (keras_rnn_returns/gpu.py) holds that backend;
   ``{recorded}`gpu```, on the page that renders the record: what the record holds, or
@@ -38,6 +38,7 @@ import re
 from importlib import metadata
 from pathlib import Path
 
+import differences
 from docutils import nodes
 from project import OLDEST, newest_pin, release
 from sphinx import addnodes
@@ -290,7 +291,10 @@ class Executed(ReferenceRole):
                 location=self.get_location(),
             )
             return [nodes.Text(self.title)], []
-        return [_xref(self.title if self.has_explicit_title else default, CHECKED_HOW)], []
+        # A backend: the page's entry in the list of what each backend printed, where the record holds it.
+        record = differences.load(target, self.config.backend_outputs) if target in differences.OTHERS else None
+        where = differences.label(self.env.docname) if record and self.env.docname in record["pages"] else CHECKED_HOW
+        return [_xref(self.title if self.has_explicit_title else default, where)], []
 
 
 class Recorded(ReferenceRole):

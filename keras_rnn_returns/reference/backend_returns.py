@@ -7,10 +7,12 @@ each in a process of its own, and compare what they print::
     KERAS_BACKEND=jax python -m backend_returns > jax.json
     KERAS_BACKEND=torch python -m backend_returns > torch.json
 
-Every layer gets the same weights on every backend (drawn from a seeded NumPy generator and
-set with ``set_weights``) and the same inputs, so what differs between two runs is the
-backend. For each case it prints what the call returned (one tensor, a ``list`` or a ``tuple``), the type of
-the tensors in it, their shapes and their values; for ``fit``, what it raised, if anything.
+Every layer but the last gets the same weights on every backend (drawn from a seeded NumPy
+generator and set with ``set_weights``) and the same inputs, so what differs between two runs
+is the backend; the last draws its weights as Keras does, from ``keras.utils.set_random_seed``.
+For each case it prints what the call returned (one tensor, a ``list`` or a ``tuple``), the
+type of the tensors in it, their shapes and their values; for ``fit``, what it raised, if
+anything.
 Put this file beside your code; it needs Keras and the backend named by ``KERAS_BACKEND``.
 
 >>> cases = run()  # on the backend of this process
@@ -127,6 +129,10 @@ def run() -> dict[str, dict]:
         except Exception as error:
             raised = f"{type(error).__name__}: {str(error).splitlines()[0]}"
         cases[f"Model with LSTM(4, stateful=True, use_cudnn={use_cudnn!r}): fit"] = {"raised": raised}
+
+    # No set_weights: the weights each backend's own random generator draws from the same seed.
+    keras.utils.set_random_seed(0)
+    cases["LSTM(4), its weights drawn after keras.utils.set_random_seed(0)"] = described(keras.layers.LSTM(UNITS)(X))
     return cases
 
 
