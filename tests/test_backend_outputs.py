@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from importlib import metadata
 from pathlib import Path
 
 import jupytext
@@ -133,7 +134,7 @@ def test_a_stale_record_or_a_difference_nobody_explained_fails_the_build(fixture
     records = fixture_site / "records"
     records.mkdir()
     for backend in ("jax", "torch"):  # a record made before the fixture's pages had any code
-        versions = {"keras": "3", backend: "1", "numpy": "2"}
+        versions = {"keras": metadata.version("keras"), backend: "1", "numpy": "2"}
         (records / f"{backend}.json").write_text(json.dumps({"backend": backend, "versions": versions, "pages": {}}))
     result = build(fixture_site, "html")
     assert result.returncode != 0
@@ -143,7 +144,7 @@ def test_a_stale_record_or_a_difference_nobody_explained_fails_the_build(fixture
     planted = next(cell for cell in printed["pages"]["pages/prints"] if cell["outputs"])
     planted["outputs"] = [_stream("(1, 5)\n")]  # the fixture prints (1, 4)
     for backend in ("jax", "torch"):
-        versions = {"keras": "3", backend: "1", "numpy": "2"}
+        versions = {"keras": metadata.version("keras"), backend: "1", "numpy": "2"}
         (records / f"{backend}.json").write_text(json.dumps({**printed, "backend": backend, "versions": versions}))
     result = build(fixture_site, "html")
     assert result.returncode != 0
