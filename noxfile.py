@@ -186,8 +186,8 @@ def history(session: nox.Session, keras: str) -> None:
     if (int(major), int(number)) == (3, 10):  # its JAX reset_state() passes NumPy a Variable, which NumPy 2.3 refuses
         stack.append("numpy<2.3")
     _install(session, *stack)
-    # `-- --probes`: the probes alone (tools/history.py)
-    session.run("python", str(ROOT / "tools" / "history.py"), *session.posargs, str(BUILD / "history" / keras))
+    # `-- --probes`: the probes alone (tools/record_releases.py)
+    session.run("python", str(ROOT / "tools" / "record_releases.py"), *session.posargs, str(BUILD / "history" / keras))
 
 
 @nox.session(python=False)
@@ -220,9 +220,9 @@ def bench(session: nox.Session) -> None:
 
 @nox.session
 def gpu(session: nox.Session) -> None:
-    """Record the masking cases on a CUDA GPU and its CPU, JAX and PyTorch (tools/gpu.py); fails without a GPU."""
+    """Record the masking cases and probes on a CUDA GPU and its CPU (tools/record_gpu.py); fails without a GPU."""
     _install(session)
-    session.run("python", str(ROOT / "tools" / "gpu.py"))
+    session.run("python", str(ROOT / "tools" / "record_gpu.py"))
 
 
 @nox.session

@@ -1,6 +1,6 @@
 """The masking page's cases on a GPU and on the CPU, and the record of them.
 
-``nox -s gpu`` (tools/gpu.py) runs :func:`run_cases` for each Keras backend that sees a
+``nox -s gpu`` (tools/record_gpu.py) runs :func:`run_cases` for each Keras backend that sees a
 CUDA GPU (JAX and PyTorch: the GPU machines this project may borrow have no TensorFlow),
 in one process on the GPU and one on the CPU, with the same weights, and commits the two
 :func:`side_by_side` as ``gpu_masking.json`` beside this file. The masking page
@@ -85,7 +85,7 @@ def padded_steps(output: np.ndarray, mask) -> str:
 
 
 def run_cases() -> list[dict]:
-    """Every case on this process's default device (tools/gpu.py picks it: ``JAX_PLATFORMS``,
+    """Every case on this process's default device (tools/record_gpu.py picks it: ``JAX_PLATFORMS``,
     ``CUDA_VISIBLE_DEVICES``): what each call returned, and what it raised."""
     cases = []
     for kind, (name, mask), flags in itertools.product(KINDS, MASKS.items(), FLAGS):

@@ -194,7 +194,7 @@ def run_all() -> dict[str, str]:
 
 def run_on(backend: str, **environment: str) -> dict:
     """Every probe on ``backend``, in a process of its own (Keras picks its backend once, when
-    first imported), with ``environment`` added to its variables (tools/gpu.py keeps one off
+    first imported), with ``environment`` added to its variables (tools/record_gpu.py keeps one off
     the GPU): ``{"keras": ..., "backend": ..., "outcomes": {...}}``."""
     env = {**os.environ, "KERAS_BACKEND": backend, **environment}
     done = subprocess.run(

@@ -18,7 +18,7 @@ import json
 import os
 from dataclasses import dataclass
 
-#: Where :func:`since` appends the branch each call took, when set (tools/history.py sets it).
+#: Where :func:`since` appends the branch each call took, when set (tools/record_releases.py sets it).
 BRANCH_LOG = "KERAS_RNN_RETURNS_BRANCH_LOG"
 
 

@@ -1,4 +1,4 @@
-"""`nox -s gpu` records the masking page's cases on a CUDA GPU against its CPU (tools/gpu.py,
+"""`nox -s gpu` records the masking page's cases on a CUDA GPU against its CPU (tools/record_gpu.py,
 keras_rnn_returns/gpu.py); where no GPU is visible it says so and fails, having recorded
 nothing. The committed record is from the pinned Keras, or the page says which it is from."""
 
@@ -19,7 +19,7 @@ def test_the_gpu_check_fails_saying_no_gpu_visible_where_there_is_none(tmp_path:
     env = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "JAX_PLATFORMS": "cpu"}  # as on a machine without one
 
     done = subprocess.run(
-        [sys.executable, str(ROOT / "tools" / "gpu.py"), str(record)], env=env, capture_output=True, text=True
+        [sys.executable, str(ROOT / "tools" / "record_gpu.py"), str(record)], env=env, capture_output=True, text=True
     )
 
     assert done.returncode == 1

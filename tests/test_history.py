@@ -162,11 +162,11 @@ def test_a_release_missing_from_the_record_is_not_taken_as_holding() -> None:
 
 
 def test_each_kind_of_run_lands_in_its_place_in_the_record(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """tools/history.py's merge: the TensorFlow run is the release's own, the JAX and PyTorch runs
+    """tools/record_releases.py's merge: the TensorFlow run is the release's own, the JAX and PyTorch runs
     go under "backends", a probes-only run replaces the probes alone; none drops another's."""
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("history_tool", ROOT / "tools" / "history.py")
+    spec = importlib.util.spec_from_file_location("record_releases", ROOT / "tools" / "record_releases.py")
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
     monkeypatch.setattr(tool, "RECORD", tmp_path / "record.json")

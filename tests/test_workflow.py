@@ -86,5 +86,5 @@ def test_the_history_workflow_runs_on_a_schedule_and_when_the_pins_change_and_up
     triggers = HISTORY[True]  # YAML reads the key `on` as True
     assert "schedule" in triggers and "requirements*.txt" in triggers["push"]["paths"]
     steps = HISTORY["jobs"]["record"]["steps"]
-    assert any("tools/history.py --merge" in step.get("run", "") for step in steps)
+    assert any("tools/record_releases.py --merge" in step.get("run", "") for step in steps)
     assert any(step.get("with", {}).get("path") == "docs/release-history.json" for step in steps)

@@ -1,6 +1,6 @@
 """What changed in which Keras release, from the record ``nox -s history`` writes.
 
-``tools/history.py`` executes every page on the latest patch of every Keras 3 minor
+``tools/record_releases.py`` executes every page on the latest patch of every Keras 3 minor
 release and writes, per release, the versions, each page's result and which branch of
 each change in keras_rnn_returns/releases.py held (``since(...)``), into
 docs/release-history.json, which is committed. Here:

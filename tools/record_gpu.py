@@ -12,7 +12,7 @@ TensorFlow's cuDNN path is not run: the GPU machines this project may borrow hav
 TensorFlow, so the pages cite it instead.
 
 Where no GPU is visible it says "no GPU visible", writes nothing and exits non-zero: it
-has checked nothing. Usage: python tools/gpu.py [RECORD]; on a bare machine with torch
+has checked nothing. Usage: python tools/record_gpu.py [RECORD]; on a bare machine with torch
 and JAX, put the repository root on PYTHONPATH (it imports keras_rnn_returns).
 """
 

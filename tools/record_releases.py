@@ -10,10 +10,10 @@ tests/test_history.py and the pages' ``{since}`` roles read it.
 Each run also executes every probe (keras_rnn_returns/probes.py: the behaviours pages state
 per backend or release) on each of Keras's three backends, and records their outcomes.
 
-Usage: python tools/history.py OUT_FOLDER           (run, then record the result)
-       python tools/history.py --probes OUT_FOLDER  (the probes alone: a minute, not the pages' three)
-       python tools/history.py --backend jax OUT_FOLDER  (the pages on JAX or PyTorch, beside TensorFlow's)
-       python tools/history.py --merge RESULT.json ...  (record results made elsewhere: CI's jobs)
+Usage: python tools/record_releases.py OUT_FOLDER           (run, then record the result)
+       python tools/record_releases.py --probes OUT_FOLDER  (the probes alone: a minute, not the pages' three)
+       python tools/record_releases.py --backend jax OUT_FOLDER  (the pages on JAX or PyTorch, beside TensorFlow's)
+       python tools/record_releases.py --merge RESULT.json ...  (record results made elsewhere: CI's jobs)
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from project import release, sphinx  # noqa: E402
 
 RECORD = ROOT / "docs" / "release-history.json"
 ABOUT = (
-    "Written by `nox -s history` (tools/history.py): every page executed, with its assertions and doctests, "
+    "Written by `nox -s history` (tools/record_releases.py): every page executed, with its assertions and doctests, "
     "on the latest patch of each Keras 3 minor release, on the TensorFlow backend and (under 'backends') on JAX "
     "and PyTorch. Per release: the versions, each page's result, which branch of each change in "
     "keras_rnn_returns/releases.py held, and (under 'probes') each probe's outcome on each backend."
