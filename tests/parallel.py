@@ -4,10 +4,12 @@ fixture, which go to one worker together, so that the fixture runs once.
 
 pytest-xdist's own way (``--dist loadgroup`` and ``xdist_group`` marks) renames the tests on
 the workers through pytest's private ``_nodeid``, which pytest 9.2 no longer reads: the marks
-are ignored and the browser crawl ran on both workers. So the groups are named here, by test
-address, and the scheduler is xdist's ``LoadScopeScheduling`` with its documented extension
-point, ``_split_scope``, which its own ``loadfile`` and ``loadgroup`` override in the same way
-(tests/test_private_apis.py fails, naming it, if that changes)."""
+are ignored and the browser crawl ran on both workers (pytest-dev/pytest-xdist#1386, open;
+its fix, pytest-dev/pytest-xdist#1388, is not released: once one is, delete this module). So
+the groups are named here, by test address, and the scheduler is xdist's
+``LoadScopeScheduling`` with its documented extension point, ``_split_scope``, which its own
+``loadfile`` and ``loadgroup`` override in the same way (tests/test_private_apis.py fails,
+naming it, if that changes)."""
 
 from __future__ import annotations
 

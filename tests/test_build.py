@@ -19,16 +19,29 @@ pytestmark = pytest.mark.slow
 
 
 def test_every_example_page_shows_its_executed_output(built_site: Path) -> None:
+    """Every code cell that printed something, and is not hidden on purpose, shows it on
+    its page (the build's outputs.json holds what each cell printed; docs/_ext/differences.py)."""
+    import json
+
+    import jupytext
+    from bs4 import BeautifulSoup
+
+    printed = json.loads((built_site.parent / "outputs.json").read_text())["pages"]
     for source in EXAMPLES:
-        page = (built_site / "examples" / source.name).with_suffix(".html").read_text()
-        outputs = re.findall(r'<div class="cell_output docutils container">', page)
-        code_cells = source.read_text().count("```{code-cell}")
-        # Every code cell prints or displays something, or asserts silently; at least the
-        # table of what came back and the version line are outputs on every page.
-        assert len(outputs) >= 2, f"{source.name}: {len(outputs)} outputs for {code_cells} code cells"
+        html = (built_site / "examples" / source.name).with_suffix(".html").read_text()
+        shown = BeautifulSoup(html, "html.parser")
+        notebook = jupytext.read(source)
+        for cell in printed[f"examples/{source.stem}"]:
+            hidden = {"remove-cell", "remove-output"} & set(notebook.cells[cell["index"]].metadata.get("tags", []))
+            if not cell["outputs"] or hidden:
+                continue
+            container = shown.find(id=f"cell-{cell['index']}")
+            assert container is not None and container.select_one(".cell_output"), (
+                f"{source.name}: the cell {cell['index']} printed {cell['outputs'][0]['text'][:60]!r}, not shown"
+            )
         if "Returned(" in source.read_text():
-            assert "in symbols" in page, f"{source.name} does not show the table of returned tensors"
-        assert "Executed with Python" in page, f"{source.name} does not show the versions it ran with"
+            assert "in symbols" in html, f"{source.name} does not show the table of returned tensors"
+        assert "Executed with Python" in html, f"{source.name} does not show the versions it ran with"
 
 
 def test_front_page_leads_to_every_example(built_site: Path) -> None:
@@ -148,8 +161,10 @@ def test_an_interrupted_cold_build_recovers_on_the_next(fixture_site: Path) -> N
     deadline = time.monotonic() + 120  # kill it as soon as it has begun to fill the cache
     while not list((fixture_site / "_build" / ".jupyter_cache").glob("*/global.db")) and time.monotonic() < deadline:
         time.sleep(0.05)
+    began = list((fixture_site / "_build" / ".jupyter_cache").glob("*/global.db"))
     started.kill()
     started.wait()
+    assert began, "the build wrote no cache in 120 s: the kill interrupted nothing"
 
     result = build(fixture_site)
 

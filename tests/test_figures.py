@@ -53,6 +53,13 @@ LAST_SECTION_TOP = (
 )
 
 
+#: True once every style sheet the page links has loaded and its fonts are ready.
+STYLED = (
+    "[...document.querySelectorAll('link[rel=stylesheet]')].every(link => link.sheet)"
+    " && document.fonts.status === 'loaded'"
+)
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("width", [390, 1280], ids=["phone", "desktop"])
 def test_nothing_below_a_picture_moves_when_the_picture_arrives(browser, site_url: str, width: int) -> None:
@@ -65,6 +72,9 @@ def test_nothing_below_a_picture_moves_when_the_picture_arrives(browser, site_ur
         moved = []
         for name in PICTURES:
             page.goto(f"{site_url}/examples/{name}.html", wait_until="domcontentloaded")
+            # The page as laid out without its pictures: every style sheet and font in (the
+            # pictures hold back the load event, so wait for what else moves the layout).
+            page.wait_for_function(STYLED)
             before = page.evaluate(LAST_SECTION_TOP)
             assert held, f"{name}: no picture was requested"
             while held:

@@ -43,10 +43,11 @@ def test_pytest_xdist_still_splits_the_tests_where_parallel_py_says(tmp_path: Pa
         "def pytest_xdist_make_scheduler(config, log):\n"
         "    return parallel.scheduler(config, log, together=('test_together.py::',))\n"
     )
-    module = """import os, time, pytest
+    # No test waits on another: xdist hands each worker its first units once both have
+    # collected, so the group's worker and the other both start with work of their own.
+    module = """import os, pytest
 @pytest.mark.parametrize("n", range(6))
 def test_it(n):  # which worker ran it, in a file of its own
-    time.sleep(0.2)
     print(os.environ["PYTEST_XDIST_WORKER"], file=open(f"{__name__}.{n}.worker", "w"))
 """
     for name in ("test_together", "test_alone"):
