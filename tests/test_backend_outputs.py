@@ -41,9 +41,13 @@ def test_tensor_type_names_errors_and_text_are_told_apart():
     keras_repr = "sequences=tf.Tensor(shape=(2, 2, 3), dtype=float32)\n"
     torch_repr = "sequences=torch.Tensor(shape=torch.Size([2, 2, 3]), dtype=float32)\n"
     assert difference([_stream(keras_repr)], [_stream(torch_repr)]) == "tensor types"
+    assert difference([_stream("(1, 4)\n")], [_stream("torch.Size([1, 4])\n")]) == "tensor types"
+    rounded = "Tensor of [[0.10968709 0.03203896]]\n", "Tensor of [[0.10968711 0.03203896]]\n"
+    assert difference([_stream(rounded[0])], [_stream(rounded[1])]) is None
     raised = [{"kind": "error", "text": "ValueError: too many states"}]
     assert difference(raised, [{"kind": "error", "text": "TypeError: too many states"}]) == "error"
-    assert difference(raised, [_stream("(2, 4)\n")]) == "error"
+    assert difference(raised, [_stream("(2, 4)\n")]) == "raises nothing"
+    assert difference([_stream("(2, 4)\n")], raised) == "raises"
     assert difference([_stream("on tensorflow\n")], [_stream("on jax\n")]) == "output"
 
 
