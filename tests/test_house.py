@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 from collections import Counter
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from project import ROOT
 
@@ -24,3 +24,55 @@ def test_no_two_modules_share_a_name() -> None:
 def test_the_check_catches_two_history_modules() -> None:
     found = modules_sharing_a_name(["docs/_ext/history.py", "tools/history.py", "conf.py", "tests/fixture/conf.py"])
     assert found == {"history.py": ["docs/_ext/history.py", "tools/history.py"]}
+
+
+def imported_top_level_names(sources: list[Path]) -> set[str]:
+    """The top-level module names ``sources`` import, at any depth of their code."""
+    import ast
+
+    names = set()
+    for source in sources:
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names.add(node.module.split(".")[0])
+    return names
+
+
+def undeclared(names: set[str], declared: set[str], local: set[str]) -> set[str]:
+    """The distributions that provide ``names`` (neither standard library nor ``local``) and
+    that no requirements file declares by name."""
+    import sys
+    from importlib.metadata import packages_distributions
+
+    from project import normalized
+
+    providers = packages_distributions()
+    missing = set()
+    for name in names - set(sys.stdlib_module_names) - local - {"__future__"}:
+        distributions = {normalized(d) for d in providers.get(name, [name])}
+        if not distributions & declared:
+            missing |= distributions
+    return missing
+
+
+def _declared() -> set[str]:
+    from project import INSTALLED, normalized
+
+    lines = (ROOT / "requirements.in").read_text().splitlines() + INSTALLED.read_text().splitlines()
+    names = (line.split("#")[0].split("==")[0].split("[")[0].split(";")[0].strip() for line in lines)
+    return {normalized(name) for name in names if name and not name.startswith("-")}
+
+
+def test_every_package_the_code_imports_is_declared() -> None:
+    tracked = subprocess.run(["git", "ls-files", "*.py"], cwd=ROOT, capture_output=True, text=True, check=True)
+    sources = [ROOT / path for path in tracked.stdout.split()]
+    local = {source.stem for source in sources} | {"keras_rnn_returns"}
+    assert not undeclared(imported_top_level_names(sources), _declared(), local)
+
+
+def test_the_check_catches_an_import_that_only_comes_along(tmp_path: Path) -> None:
+    module = tmp_path / "uses.py"
+    module.write_text("import yaml\nfrom bs4 import BeautifulSoup\nimport json\n")
+    assert undeclared(imported_top_level_names([module]), {"beautifulsoup4"}, set()) == {"pyyaml"}
