@@ -87,7 +87,7 @@ def mean_luminance(png: bytes) -> float:
 def phone_problems(watched: WatchedPage, page: str) -> list[str]:
     watched.page.goto(f"{watched.site_url}/{page}")
     watched.page.wait_for_function("[...document.images].every(image => image.complete)")
-    problems = watched.page.evaluate(LAYOUT)
+    problems = watched.page.evaluate(LAYOUT) + watched.page.evaluate(OUTPUTS)
     for source, width, figure_problems in watched.page.evaluate(FIGURES):
         problems += figure_problems
         label = smallest_label_px(watched.page.request.get(source).text(), width)
@@ -96,6 +96,19 @@ def phone_problems(watched: WatchedPage, page: str) -> list[str]:
         elif round(label, 2) < SMALLEST_LABEL_PX:  # 9 pt shown at its natural size is 12 px, give or take 1e-15
             problems.append(f"a figure's smallest label is {label:.1f} px high: {source}")
     return [f"{page}: {problem}" for problem in problems]
+
+
+# Printed output wider than its box: it would scroll sideways, hiding the end of the line.
+OUTPUTS = """() => Array.from(document.querySelectorAll("div.cell_output pre, div.printed pre"))
+  .filter(pre => pre.scrollWidth > pre.clientWidth + 1)
+  .map(pre => `an output ${pre.scrollWidth} px wide in a ${pre.clientWidth} px box: ` +
+              pre.textContent.trim().slice(0, 60))"""
+DESKTOP = {"width": 1440, "height": 900}
+
+
+def output_problems(watched: WatchedPage, page: str) -> list[str]:
+    watched.page.goto(f"{watched.site_url}/{page}")
+    return [f"{page}: {problem}" for problem in watched.page.evaluate(OUTPUTS)]
 
 
 # Code that the dark theme draws as links are drawn: underlined (Pygments' dark style does it to module names).
@@ -115,13 +128,14 @@ def dark_problems(watched: WatchedPage, page: str) -> list[str]:
 
 
 def check(browser, server, pages: list[str], view: str) -> list[str]:
-    """``view``: "phone" (light), "dark phone" or "dark" (a desktop's screen)."""
-    options = {"viewport": PHONE} if "phone" in view else {}
+    """``view``: "phone" (light), "dark phone", "dark" (a desktop's screen) or "desktop"
+    (1440 by 900: printed output only)."""
+    options = {"viewport": PHONE} if "phone" in view else {"viewport": DESKTOP} if view == "desktop" else {}
     watched = WatchedPage(browser, url_of(server), **options)
     if "dark" in view:
         watched.context.add_init_script("localStorage.setItem('theme', 'dark')")  # Furo's theme toggle
     try:
-        find = phone_problems if "phone" in view else dark_problems
+        find = phone_problems if "phone" in view else output_problems if view == "desktop" else dark_problems
         return [problem for page in pages for problem in find(watched, page)]  # requests: test_site.py
     finally:
         watched.close()
@@ -136,6 +150,12 @@ def test_on_a_phone_tables_fit_shapes_and_titles_break_right_and_figures_fit_wit
     browser, site_server, pages
 ) -> None:
     problems = check(browser, site_server, pages, "phone")
+    assert not problems, "\n".join(problems)
+
+
+def test_on_a_desktop_printed_output_wraps_inside_its_box(browser, site_server, pages) -> None:
+    """On a phone, phone_problems checks the same."""
+    problems = check(browser, site_server, pages, "desktop")
     assert not problems, "\n".join(problems)
 
 
@@ -170,8 +190,9 @@ BROKEN = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>br
 <img src="wide.svg" alt="a wide figure" style="max-width: none"></div>
 <img src="white.svg" alt="a white rectangle" width="200" height="100">
 <div class="highlight"><pre><span style="text-decoration: underline">numpy</span></pre></div>
+<div class="cell_output"><pre style="white-space: pre">ValueError: PLANTED</pre></div>
 </article></body></html>
-"""
+""".replace("PLANTED", "When using stateful=True in a RNN, the batch size must be static. " * 6)  # about 3,000 px
 SMALL = (
     '<svg xmlns="http://www.w3.org/2000/svg" width="1000" height="100" viewBox="0 0 1000 100">'
     '<text x="10" y="50" style="font: 10px sans-serif">x</text></svg>'
@@ -194,6 +215,7 @@ def test_the_checks_catch_a_page_built_to_break_them(browser, tmp_path: Path) ->
     with serve(tmp_path) as server:
         phone = "\n".join(check(browser, server, ["index.html"], "phone"))
         dark = "\n".join(check(browser, server, ["index.html"], "dark"))
+        desktop = "\n".join(check(browser, server, ["index.html"], "desktop"))
     assert "a table" in phone and "wide on a 390 px screen" in phone, phone
     assert "a shape breaks inside: (batch, timesteps, units)" in phone, phone
     assert "a shape runs out of its box: (batch, timesteps, features)" in phone, phone
@@ -204,3 +226,6 @@ def test_the_checks_catch_a_page_built_to_break_them(browser, tmp_path: Path) ->
     assert "a figure that scrolls sideways: wide.svg" in phone, phone
     assert "mean luminance 1.00" in dark and "white.svg" in dark, dark
     assert "code underlined like a link: numpy" in dark, dark
+    for shown in (phone, desktop):
+        wide = re.search(r"an output (\d+) px wide in a (\d+) px box: ValueError: When using stateful", shown)
+        assert wide and int(wide[1]) > 3000 > int(wide[2]), shown
