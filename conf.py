@@ -146,3 +146,12 @@ ogp_social_cards = {"enable": False}
 # site's root: the published path where one was given, else a local server's root (a local
 # build is served by `python -m http.server -d _build/html` or `nox -s serve`, at "/").
 notfound_urls_prefix = served_path()
+# ... and it says where to go from there: the front page, or the search.
+notfound_context = {
+    "title": "Page not found",
+    "body": (
+        "<h1>Page not found</h1>\n<p>No page of this site is at this address. Start from "
+        f'<a href="{served_path()}index.html">the front page</a>, or '
+        f'<a href="{served_path()}search.html">search the site</a> for the layer or error you came for.</p>'
+    ),
+}

@@ -215,7 +215,7 @@ def test_the_checks_catch_a_broken_page(browser, tmp_path: Path, axe_source: str
 def test_404_page_is_styled_and_links_home_at_any_depth(browser, built_site: Path) -> None:
     """Served for a missing address at any depth, from where the build was told the site
     lives (a local build: a server's root, as `python -m http.server -d _build/html` serves
-    it): every asset loads and its links lead home."""
+    it): every asset loads, and its text leads to the front page and the search."""
     root = served_path()
     with serve(built_site) as server:
         server.published_path = root  # served there only, as its host serves it
@@ -225,8 +225,9 @@ def test_404_page_is_styled_and_links_home_at_any_depth(browser, built_site: Pat
                 response = watched.page.goto(watched.site_url + missing)
                 assert response.status == 404 and "Page not found" in watched.page.title()
                 assert [p for p in watched.problems if watched.site_url + missing not in p] == []  # only itself failed
-                home = f"{watched.site_url}{root}index.html"
-                assert home in watched.page.evaluate("() => Array.from(document.links, a => a.href)")
-                assert watched.page.request.get(home).status == 200
+                links = watched.page.evaluate("() => Array.from(document.querySelectorAll('article a'), a => a.href)")
+                for target in (f"{watched.site_url}{root}index.html", f"{watched.site_url}{root}search.html"):
+                    assert target in links, f"the 404 page's text does not lead to {target}: {links}"
+                    assert watched.page.request.get(target).status == 200
             finally:
                 watched.close()
