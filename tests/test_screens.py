@@ -229,3 +229,50 @@ def test_the_checks_catch_a_page_built_to_break_them(browser, tmp_path: Path) ->
     for shown in (phone, desktop):
         wide = re.search(r"an output (\d+) px wide in a (\d+) px box: ValueError: When using stateful", shown)
         assert wide and int(wide[1]) > 3000 > int(wide[2]), shown
+
+
+# What the keyboard's focus looks like on an element: its outline, and whether it is seen at all.
+FOCUS_SHOWN = """async () => {
+  await Promise.all(document.activeElement.getAnimations().map(animation => animation.finished));  // a fade in
+  const style = getComputedStyle(document.activeElement);
+  return style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2 && parseFloat(style.opacity) === 1;
+}"""
+
+
+def focus_problems(page) -> list[str]:
+    """Tab from the top of ``page`` to its sidebar search box, then to its first copy button:
+    where either takes the focus without showing it, say so."""
+    problems = []
+    for name, selector in (("the sidebar search box", ".sidebar-search"), ("a copy button", "button.copybtn")):
+        for _ in range(400):
+            page.keyboard.press("Tab")
+            if page.evaluate(f"() => document.activeElement.matches({selector!r})"):
+                break
+        else:
+            problems.append(f"{name}: Tab never reached it")
+            continue
+        if not page.evaluate(FOCUS_SHOWN):
+            problems.append(f"{name}: it has the focus and shows none")
+    return problems
+
+
+def test_the_keyboard_focus_shows_on_the_search_box_and_the_copy_buttons(browser, site_server) -> None:
+    watched = WatchedPage(browser, url_of(site_server), viewport={"width": 1440, "height": 900})
+    try:
+        watched.page.goto(f"{watched.site_url}/examples/lstm-return-state.html")
+        watched.page.wait_for_selector("button.copybtn", state="attached")
+        assert not focus_problems(watched.page)
+        # What Furo and sphinx-copybutton draw without the site's rules: the check sees it.
+        watched.page.reload()
+        watched.page.wait_for_selector("button.copybtn", state="attached")
+        watched.page.add_style_tag(
+            content=".sidebar-search:focus-visible, button.copybtn:focus-visible {outline: none !important}"
+            " button.copybtn:focus-visible {opacity: 0 !important}"
+        )
+        found = focus_problems(watched.page)
+        assert found == [
+            "the sidebar search box: it has the focus and shows none",
+            "a copy button: it has the focus and shows none",
+        ], found
+    finally:
+        watched.close()
