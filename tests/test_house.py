@@ -7,6 +7,7 @@ from collections import Counter
 from pathlib import Path, PurePosixPath
 
 from project import ROOT
+from reader_code import imported_modules
 
 
 def modules_sharing_a_name(paths: list[str]) -> dict[str, list[str]]:
@@ -24,20 +25,6 @@ def test_no_two_modules_share_a_name() -> None:
 def test_the_check_catches_two_history_modules() -> None:
     found = modules_sharing_a_name(["docs/_ext/history.py", "tools/history.py", "conf.py", "tests/fixture/conf.py"])
     assert found == {"history.py": ["docs/_ext/history.py", "tools/history.py"]}
-
-
-def imported_top_level_names(sources: list[Path]) -> set[str]:
-    """The top-level module names ``sources`` import, at any depth of their code."""
-    import ast
-
-    names = set()
-    for source in sources:
-        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Import):
-                names |= {alias.name.split(".")[0] for alias in node.names}
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                names.add(node.module.split(".")[0])
-    return names
 
 
 def undeclared(names: set[str], declared: set[str], local: set[str]) -> set[str]:
@@ -58,21 +45,24 @@ def undeclared(names: set[str], declared: set[str], local: set[str]) -> set[str]
 
 
 def _declared() -> set[str]:
+    """Every distribution requirements.in and requirements-backends.txt name, as packaging reads them."""
+    from packaging.requirements import Requirement
     from project import INSTALLED, normalized
 
     lines = (ROOT / "requirements.in").read_text().splitlines() + INSTALLED.read_text().splitlines()
-    names = (line.split("#")[0].split("==")[0].split("[")[0].split(";")[0].strip() for line in lines)
-    return {normalized(name) for name in names if name and not name.startswith("-")}
+    lines = (line.split("#")[0].strip() for line in lines)
+    return {normalized(Requirement(line).name) for line in lines if line and not line.startswith("-")}
 
 
 def test_every_package_the_code_imports_is_declared() -> None:
     tracked = subprocess.run(["git", "ls-files", "*.py"], cwd=ROOT, capture_output=True, text=True, check=True)
     sources = [ROOT / path for path in tracked.stdout.split()]
     local = {source.stem for source in sources} | {"keras_rnn_returns"}
-    assert not undeclared(imported_top_level_names(sources), _declared(), local)
+    imported = imported_modules([source.read_text(encoding="utf-8") for source in sources])
+    assert not undeclared(imported, _declared(), local)
 
 
 def test_the_check_catches_an_import_that_only_comes_along(tmp_path: Path) -> None:
     module = tmp_path / "uses.py"
     module.write_text("import yaml\nfrom bs4 import BeautifulSoup\nimport json\n")
-    assert undeclared(imported_top_level_names([module]), {"beautifulsoup4"}, set()) == {"pyyaml"}
+    assert undeclared(imported_modules([module.read_text()]), {"beautifulsoup4"}, set()) == {"pyyaml"}

@@ -234,13 +234,12 @@ def _anchor_cells(app, doctree) -> None:
             node["ids"].append(f"cell-{node['cell_index']}")
 
 
-def comparisons(app) -> tuple[dict, dict, list[str]]:
-    """``(records, found, problems)``: the records by backend; for each page, its differing
-    cells ``(cell, {backend: (kind, outputs)}, note, first line, section)``; and the problems
-    the build warns of (a stale or missing record, a difference nobody explained)."""
+def comparisons(app, records: dict) -> tuple[dict, list[str]]:
+    """``(found, problems)`` for ``records`` (by backend, None where missing): for each page,
+    its differing cells ``(cell, {backend: (kind, outputs)}, note, first line, section)``; and
+    the problems the build warns of (a stale or missing record, a difference nobody explained)."""
     from downloads import executed_notebooks
 
-    records = {backend: load(backend, app.config.backend_outputs) for backend in OTHERS}
     problems = [
         f"no record of what the pages print on {BACKEND_NAMES[backend]}: run `nox -s backends` and commit "
         f"docs/backend-outputs/{backend}.json"
@@ -283,7 +282,7 @@ def comparisons(app) -> tuple[dict, dict, list[str]]:
             if differing:
                 section = sections_of(notebook).get(cell["index"], "")
                 found[docname].append((cell, differing, note, first_line(code.source), section))
-    return records, found, problems
+    return found, problems
 
 
 #: What each kind of difference is, in the list.
@@ -324,9 +323,10 @@ def _printed(outputs: list[dict]) -> str:
 def _fill(app, doctree, docname: str) -> None:
     """Replace the placeholder with the list, now that every page is read."""
     for placeholder in list(doctree.findall(differences_list)):
-        records = [load(backend, app.config.backend_outputs) or {} for backend in OTHERS]
+        records = {backend: load(backend, app.config.backend_outputs) for backend in OTHERS}
         keras = metadata.version("keras")
-        other_keras = all(records) and {record["versions"]["keras"] for record in records} != {keras}
+        recorded = {record["versions"]["keras"] for record in records.values() if record}
+        other_keras = all(records.values()) and recorded != {keras}
         if os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow" or other_keras:
             # `nox -s backends` makes the record; `versions` and `history` build on other releases.
             text = (
@@ -336,7 +336,7 @@ def _fill(app, doctree, docname: str) -> None:
             )
             placeholder.replace_self(nodes.paragraph("", text))
             continue
-        records, found, problems = comparisons(app)
+        found, problems = comparisons(app, records)
         for problem in problems:
             logger.warning(problem, location=placeholder)
         placeholder.replace_self(_rendered(app, docname, records, found))
