@@ -13,6 +13,7 @@ from __future__ import annotations
 import platform
 import sys
 from contextlib import contextmanager
+from html import escape
 
 import numpy as np
 
@@ -48,6 +49,10 @@ def symbolic(shape: tuple[int, ...], **dims: int) -> str:
         raise ValueError(f"no size in {dims} is {missing} (shape {tuple(shape)})") from None
 
 
+#: The columns of a table of what a call returned.
+HEADINGS = ("#", "returned", "shape", "in symbols")
+
+
 class Returned:
     """What one call returned, as a table: position, name, shape, shape in symbols.
 
@@ -72,12 +77,34 @@ class Returned:
         self.shapes = [tuple(int(d) for d in np.shape(a)) for a in arrays]
         self.symbols = [symbolic(shape, **dims) for shape in self.shapes]
 
-    def __repr__(self) -> str:
-        rows = [("#", "returned", "shape", "in symbols")]
-        rows += [
+    def _rows(self) -> list[tuple[str, str, str, str]]:
+        return [
             (str(i), n, str(s), y)
             for i, (n, s, y) in enumerate(zip(self.names, self.shapes, self.symbols, strict=True))
         ]
+
+    def _repr_html_(self) -> str:
+        """The table the site shows (a real table, which stacks as cards on a phone); the
+        text form above is what doctests, downloads and plain consoles show.
+
+        >>> html = Returned(np.zeros((1, 4)), ["output"], batch=1, units=4)._repr_html_()
+        >>> print(html.splitlines()[1])
+        <thead><tr><th>#</th><th>returned</th><th>shape</th><th>in symbols</th></tr></thead>
+        >>> '<td>output</td>' in html and '<span class="pre">(batch, units)</span>' in html
+        True
+        """
+        code = '<code class="docutils literal notranslate"><span class="pre">{}</span></code>'.format
+        rows = [
+            f"<tr><td>{i}</td><td>{escape(n)}</td><td>{code(escape(s))}</td><td>{code(escape(y))}</td></tr>"
+            for i, n, s, y in self._rows()
+        ]
+        head = "<thead><tr>" + "".join(f"<th>{escape(h)}</th>" for h in HEADINGS) + "</tr></thead>"
+        table = ['<table class="docutils align-default returned">', head, "<tbody>", *rows, "</tbody>", "</table>"]
+        return "\n".join(table)
+
+    def __repr__(self) -> str:
+        rows = [HEADINGS]
+        rows += self._rows()
         widths = [max(len(row[col]) for row in rows) for col in range(4)]
         return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows)
 

@@ -5,6 +5,7 @@ Graph), all without naming another host."""
 from __future__ import annotations
 
 import html
+import json
 import re
 import xml.etree.ElementTree as ElementTree
 from importlib import metadata
@@ -12,16 +13,22 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 import nbformat
+import numpy as np
 import pytest
+from bs4 import BeautifulSoup
 from building import build
 from execution import READER_MODULES
 from project import ROOT, served_path
 from reader_code import ANSWER_MARKER, HIDDEN, imported_modules, without_markers
 from site_pages import NOTEBOOK_PAGES, download_links, downloadable, html_pages, source_notebook, tags
 
+from keras_rnn_returns.show import HEADINGS, Returned
+
 # The pages that are notebooks (a jupytext header); each is offered as .ipynb and .py.
 NOTEBOOKS = [page.relative_to(ROOT).with_suffix("") for page in NOTEBOOK_PAGES]
 DOWNLOADABLE = [notebook for notebook in NOTEBOOKS if downloadable(ROOT / f"{notebook}.md")]
+#: The first line of a summary of what a call returned, as its text form prints it.
+RETURNED_TEXT = re.compile(r"#\s+returned\s+shape\s+in symbols")
 # Search results are not a page to land on; the 404 page is served for any path.
 NOT_IN_SITEMAP = {"search.html", "404.html"}
 
@@ -137,6 +144,44 @@ def test_the_one_box_check_finds_a_cell_printed_in_chunks(tmp_path: Path) -> Non
     box = '<div class="output stream highlight-myst-ansi"><pre>{}</pre></div>'
     page.write_text(f'<div class="cell_output docutils container">{box.format("a")}{box.format("b")}</div>')
     assert split_outputs(page) == ["a"]
+
+
+def returned_summaries(page: Path) -> tuple[list[str], list[str]]:
+    """A built page's summaries of what a call returned: those shown as printed text (the first
+    line of each), and the tables' problems (headings other than the summary's, a cell without
+    its column's heading to show above it on a phone)."""
+    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    blocks = [pre.get_text() for pre in soup.select(".cell_output pre")]
+    printed = [text.splitlines()[0] for text in blocks if RETURNED_TEXT.match(text)]
+    problems = []
+    for table in soup.select(".cell_output table.returned"):
+        headings = tuple(th.get_text() for th in table.select("thead th"))
+        if headings != HEADINGS:
+            problems.append(f"headings {headings}")
+        problems += [f"no data-label: {td}" for td in table.select("tbody td") if td.get("data-label") is None]
+    return printed, problems
+
+
+def test_every_returned_tensor_summary_is_a_table_that_stacks_on_a_phone(built_site: Path) -> None:
+    # What each cell displayed, in its text form (the build's outputs.json): as many tables per page.
+    printed = json.loads((built_site.parent / "outputs.json").read_text(encoding="utf-8"))["pages"]
+    displayed = {
+        page: sum(bool(RETURNED_TEXT.match(output["text"])) for cell in cells for output in cell["outputs"])
+        for page, cells in printed.items()
+    }
+    assert sum(displayed.values()) >= 20, displayed
+    for page, count in displayed.items():
+        soup = BeautifulSoup((built_site / f"{page}.html").read_text(encoding="utf-8"), "html.parser")
+        assert len(soup.select(".cell_output table.returned")) == count, page
+    found = {page.name: returned_summaries(page) for page in html_pages(built_site)}
+    assert not {name: summaries for name, summaries in found.items() if summaries != ([], [])}
+
+
+def test_the_table_check_finds_a_summary_printed_as_text(tmp_path: Path) -> None:
+    page = tmp_path / "page.html"
+    printed = repr(Returned(np.zeros((1, 4)), ["output"], batch=1, units=4))
+    page.write_text(f'<div class="cell_output docutils container"><pre>{html.escape(printed)}</pre></div>')
+    assert returned_summaries(page) == (["#  returned  shape   in symbols"], [])
 
 
 def test_copy_buttons_copy_doctest_code_without_prompts_or_output(built_site: Path) -> None:

@@ -55,8 +55,9 @@ WHITESPACE = re.compile(r"\s+")
 #: backend and versions that executed the page, so it differs by design and is not compared.
 STAMP = re.compile(r"Executed with Python [^\n]*, on Keras's [\w ]+ backend\.")
 NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
-#: Outputs kept as text, in MyST-NB's order of preference; others (figures) by kind alone.
-TEXT_KINDS = ("text/markdown", "text/html", "text/plain")
+#: Outputs kept as text; others (figures) by kind alone. An output with a text form and an
+#: HTML one (a table of what a call returned) is compared by its text: what it says, not markup.
+TEXT_KINDS = ("text/markdown", "text/plain", "text/html")
 #: The most characters of one output the record keeps: enough for any output a page shows in full.
 KEEP = 6000
 

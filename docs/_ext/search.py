@@ -16,12 +16,14 @@ from pathlib import Path
 from sphinx.errors import ExtensionError
 
 #: What the index leaves out: headings' ¶ links, the download line, code cells (their names
-#: are in the prose that explains them), what cells print (the prose and tables say what it
-#: shows; errors, which readers paste, stay), and cells tagged `not-in-search` (the 96-row
-#: table, which would outrank every page that explains a call). So no listing or printout
+#: are in the prose that explains them), what cells print, tables of what a call returned
+#: included (the prose and tables say what it shows; errors, which readers paste, stay), and
+#: cells tagged `not-in-search` (the 96-row table, which would outrank every page that
+#: explains a call). So no listing or printout
 #: outranks the prose that answers.
 NOT_SEARCHED = (
-    "a.headerlink", "p.page-downloads", ".cell_input", ".output.stream", ".output.text_plain", ".tag_not-in-search",
+    "a.headerlink", "p.page-downloads", ".cell_input", ".output.stream", ".output.text_plain", "table.returned",
+    ".tag_not-in-search",
 )  # fmt: skip
 
 
