@@ -476,7 +476,9 @@ def _final_states(ax, x_last, y, state_names, returned, labels, side, equal_to):
 def _box(ax, x, y, text, kind, width=1.25, height=0.62, fontsize=10):
     """A rounded box centred on (x, y) with ``text`` in it, drawn in the style ``kind``."""
     corner = (x - width / 2, y - height / 2)
-    ax.add_patch(FancyBboxPatch(corner, width, height, boxstyle="round,pad=0.02,rounding_size=0.08", **STYLES[kind]))
+    box = FancyBboxPatch(corner, width, height, boxstyle="round,pad=0.02,rounding_size=0.08", **STYLES[kind])
+    box.kind = kind  # for the key, which names only the kinds drawn
+    ax.add_patch(box)
     colour = "#555555" if kind == "not returned" else INK
     # a white backing keeps text legible on hatching
     backing = dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor="none", alpha=0.85)
@@ -509,9 +511,12 @@ def _bracket(ax, first, last, y, text):
 
 
 def _legend(fig, entries, ncol=None):
+    """The key of ``fig``: each of ``entries`` (label, kind) whose kind a box of it is drawn in."""
+    drawn = {getattr(patch, "kind", None) for ax in fig.axes for patch in ax.patches}
     handles = [
         Patch(label=label, **{key: value for key, value in STYLES[kind].items() if key != "linewidth"})
         for label, kind in entries
+        if kind in drawn
     ]
     ncol = ncol or len(handles)
     fig.legend(handles=handles, loc="lower center", ncol=ncol, frameon=False, fontsize=9.5, handlelength=2.5)

@@ -16,6 +16,7 @@ from pathlib import Path
 import jupytext
 import nbformat
 import pytest
+from bs4 import BeautifulSoup
 from execution import READER_MODULES
 from project import ROOT
 from reader_code import imported_modules, reader_notebook, runs_on
@@ -109,3 +110,21 @@ def test_an_install_line_pinned_for_one_python_does_not_resolve_on_another() -> 
     done = subprocess.run(command, input="numpy==2.4.6\n", capture_output=True, text=True, timeout=600)
     # uv's own reason, not any failure that names numpy (no network is one)
     assert done.returncode != 0 and "numpy==2.4.6 depends on Python>=3.11" in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("page", PAGES, ids=notebook_id)
+def test_the_notebook_shows_the_pages_figures_tables_of_what_returned_and_version_line(
+    built_site: Path, page: Path
+) -> None:
+    folder = built_site / page.relative_to(ROOT).parent
+    notebook = nbformat.read(folder / f"{page.stem}.ipynb", as_version=4)
+    shown = BeautifulSoup((folder / f"{page.stem}.html").read_text(encoding="utf-8"), "html.parser")
+    markdown = [cell for cell in notebook.cells if cell.cell_type == "markdown"]
+    figures = [cell for cell in markdown if cell.get("attachments")]
+    # Each figure the page shows from code it does not (a <picture> holds both layouts of one), with its alt text.
+    pictures = shown.select(".tag_remove-input .cell_output img")
+    assert len(figures) == len({id(image.find_parent("picture") or image) for image in pictures}), page.name
+    assert all(cell.source.startswith(f"![{pictures[0]['alt']}") for cell in figures[:1]), page.name
+    text = "\n".join(cell.source for cell in markdown)
+    assert text.count("#  returned") == len(shown.select(".tag_remove-input table.returned")), page.name
+    assert ("Executed with Python" in text) == ("Executed with Python" in shown.get_text()), page.name

@@ -114,6 +114,19 @@ def test_pictures_are_the_same_whatever_matplotlib_state_a_page_left() -> None:
         assert "<text" in svg  # labels are text, not outlines
 
 
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_a_figures_key_names_only_the_kinds_of_box_it_draws(bidirectional: bool) -> None:
+    from keras_rnn_returns.diagrams import timeline
+
+    for sequences, state in [(False, False), (True, False), (False, True), (True, True)]:
+        picture = timeline(return_sequences=sequences, return_state=state, bidirectional=bidirectional)
+        for svg in (picture.svg, picture.narrow):
+            keyed = "computed, not returned" in svg
+            drawn = svg.count("fill: #f3f3f3") - keyed  # the grey of what is not returned, the key's swatch aside
+            assert keyed == (drawn > 0) == (not (sequences and state)), (sequences, state, drawn)
+            assert "returned by the call" in svg
+
+
 def test_diagram_module_is_imported_by_the_pages_that_draw() -> None:
     for name in PICTURES:
         assert "from keras_rnn_returns.diagrams import" in (ROOT / "examples" / f"{name}.md").read_text(), name

@@ -276,3 +276,80 @@ def test_the_keyboard_focus_shows_on_the_search_box_and_the_copy_buttons(browser
         ], found
     finally:
         watched.close()
+
+
+# One page of each kind: the front page, an article with code and figures, a plain page, the
+# explorer, the search page, the release record and the 404 page.
+PAGE_KINDS = (
+    "index.html", "examples/bidirectional-lstm-states.html", "docs/contributing.html", "docs/explorer.html",
+    "search.html?q=return_state", "docs/what-changed.html", "404.html",
+)  # fmt: skip
+# The element that has the focus, marked so that Tab coming back to it ends the walk, with its
+# box grown by the width of a focus ring (null: the walk is over).
+FOCUSED = """async () => {
+  const element = document.activeElement;
+  if (!element || element === document.body || element.dataset.focusWalked) return null;
+  element.dataset.focusWalked = "";
+  window.walked = element;
+  await Promise.all(element.getAnimations().map(animation => animation.finished));
+  const box = element.getBoundingClientRect();
+  const name = (element.getAttribute("aria-label") || element.textContent || element.value || "").trim();
+  return {name: `${element.tagName.toLowerCase()} "${name.replace(/\\s+/g, " ").slice(0, 40)}"`,
+          box: [box.left - 4, box.top - 4, box.right + 4, box.bottom + 4]};
+}"""
+# The walked element without the focus, then with it again (Tab goes on from it).
+BLUR = "async () => { window.walked.blur(); await new Promise(done => setTimeout(done, 200)); }"
+REFOCUS = "() => window.walked.focus()"
+
+
+def unseen_focus(page, limit: int = 400) -> list[str]:
+    """Tab through ``page`` from its top; each element that takes the focus is photographed
+    with it and without it: those whose two pictures are the same show nothing of the focus."""
+    problems, view = [], page.viewport_size
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        found = page.evaluate(FOCUSED)
+        if found is None:
+            return problems
+        left, top, right, bottom = found["box"]
+        clip = {"x": max(left, 0), "y": max(top, 0)}
+        clip |= {"width": min(right, view["width"]) - clip["x"], "height": min(bottom, view["height"]) - clip["y"]}
+        if clip["width"] < 1 or clip["height"] < 1:
+            problems.append(f"{found['name']}: focused off the screen")
+            continue
+        focused = page.screenshot(clip=clip)
+        page.evaluate(BLUR)
+        if page.screenshot(clip=clip) == focused:
+            problems.append(f"{found['name']}: its focus changes nothing visible")
+        page.evaluate(REFOCUS)
+    return [*problems, f"Tab went on past {limit} elements"]
+
+
+@pytest.mark.parametrize("kind", PAGE_KINDS)
+def test_every_element_the_keyboard_reaches_shows_its_focus(browser, site_server, kind: str) -> None:
+    watched = WatchedPage(browser, url_of(site_server), viewport=DESKTOP)
+    try:
+        watched.page.goto(f"{watched.site_url}/{kind}")
+        watched.page.wait_for_load_state("load")
+        assert not unseen_focus(watched.page)
+    finally:
+        watched.close()
+
+
+# Where a first screen ends for the first call of the front page's table: its top, in px.
+FIRST_CALL_TOP = """() => document.querySelector("article table tbody tr").getBoundingClientRect().top"""
+
+
+def test_on_a_phone_the_front_page_starts_from_the_call_you_wrote_on_its_first_screen(browser, site_server) -> None:
+    watched = WatchedPage(browser, url_of(site_server), viewport=PHONE)
+    try:
+        watched.page.goto(f"{watched.site_url}/index.html")
+        top = watched.page.evaluate(FIRST_CALL_TOP)
+        assert top < PHONE["height"] - 60, f"the first call of the table starts at {top:.0f} px"  # a row in sight
+        assert "LSTM(4)" in watched.page.locator("article table tbody tr").first.inner_text()
+        # A page whose introduction is a screen longer (as it was) fails the check.
+        watched.page.evaluate("() => document.querySelector('article h1').after(document.createElement('hr'))")
+        watched.page.add_style_tag(content="article hr {height: 400px}")
+        assert watched.page.evaluate(FIRST_CALL_TOP) > PHONE["height"]
+    finally:
+        watched.close()

@@ -22,6 +22,7 @@ from docutils import nodes
 from jupyter_cache import get_cache
 from project import INSTALLED, REQUIREMENTS, normalized, requirement_lines
 from reader_code import (
+    HIDDEN,
     MultiLineStringInRaisingCell,
     has_reader_code,
     imported_modules,
@@ -33,6 +34,7 @@ from reader_code import (
     source_notebook,
     without_markers,
 )
+from small_screens import NARROW as NARROW_LAYOUT
 from sphinx.errors import ExtensionError
 from sphinx.util import logging
 
@@ -138,7 +140,12 @@ def _header(app, docname: str, kind: str) -> str:
         app.env.titles[docname].astext(),
         "",
         f"The code of {url}, as a {kind}."
-        + (" The outputs are those the site's build printed." if kind == "notebook" else ""),
+        + (
+            " The outputs are those the site's build printed; the tables, figures and version line"
+            " between the cells are the page's, made by code it does not show."
+            if kind == "notebook"
+            else ""
+        ),
         "It needs Python 3.10 to 3.13 and these pins, each for the Pythons its marker names (as in the site's"
         f" requirements.txt): pip install {' '.join(_quoted(line) for line in requirements(app, docname))}",
     ]
@@ -227,6 +234,7 @@ def write(app, docname: str, executed: nbformat.NotebookNode) -> None:
         if cell.cell_type == "markdown":
             cell.source = for_readers(app, docname, cell.source)
     as_script = nbformat.from_dict(reader)
+    reader = with_what_the_page_shows(executed, reader)
     for notebook, kind in ((reader, "notebook"), (as_script, "script")):
         notebook.cells.insert(0, nbformat.v4.new_markdown_cell(_header(app, docname, kind)))
         for number, cell in enumerate(notebook.cells):  # nbformat's ids are random: keep builds identical
@@ -238,6 +246,44 @@ def write(app, docname: str, executed: nbformat.NotebookNode) -> None:
         raise ExtensionError(f"{docname}, {error}") from None
     for module in offered_modules(app, docname):
         (target.parent / f"{module}.py").write_bytes(_module_file(module).read_bytes())
+
+
+def with_what_the_page_shows(executed: nbformat.NotebookNode, reader: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """``reader`` (the reader's cells of ``executed``) with what the page shows from the cells
+    hidden from readers whose output it shows (``remove-input``): a figure (the wide layout,
+    with the page's alt text), a generated table, a table of what a call returned in its text
+    form, the line of versions that executed the page; each as a Markdown cell where its cell
+    was, so the notebook reads as the page does and runs as the reader's code alone."""
+    cells, kept = [], iter(reader.cells)
+    for cell in executed.cells:
+        tags = set(cell.metadata.get("tags", []))
+        if cell.cell_type != "code" or not HIDDEN & tags:
+            cells.append(next(kept))
+        elif "remove-input" in tags and "remove-output" not in tags:
+            alt = cell.metadata.get("mystnb", {}).get("image", {}).get("alt", "A figure of the page")
+            cells += [shown for output in cell.get("outputs", []) if (shown := _as_markdown(output, alt, len(cells)))]
+    assert next(kept, None) is None, "the reader's cells and the executed ones do not match"
+    return nbformat.from_dict({**reader, "cells": cells})
+
+
+def _as_markdown(output: dict, alt: str, number: int) -> nbformat.NotebookNode | None:
+    """One output of a hidden cell as a Markdown cell (a figure's narrow layout: none)."""
+    if output["output_type"] == "stream":
+        return nbformat.v4.new_markdown_cell("```text\n" + output["text"].rstrip() + "\n```")
+    data = output.get("data", {})
+    if "text/markdown" in data:
+        return nbformat.v4.new_markdown_cell(data["text/markdown"])
+    for kind, suffix in (("image/svg+xml", "svg"), ("image/png", "png")):
+        if kind in data:
+            if NARROW_LAYOUT in str(data[kind]):
+                return None
+            name = f"figure-{number}.{suffix}"
+            cell = nbformat.v4.new_markdown_cell(f"![{alt}](attachment:{name})")
+            cell.attachments = {name: {kind: data[kind]}}
+            return cell
+    if "text/plain" in data:
+        return nbformat.v4.new_markdown_cell("```text\n" + data["text/plain"].rstrip() + "\n```")
+    return None
 
 
 #: The id of the line that offers a page's downloads, which "On this page" links to.

@@ -21,7 +21,7 @@ TensorFlow release, in Keras 2) says, in the same paragraph, how that is known:
 - **cited**: ``{not-executed}`Keras's source <keras/src/...py::text>```, an upstream issue
   (``{not-executed}`keras-team/keras#20875```) or a page of another project
   (``{not-executed}`its reference <https://...>```): rendered "not executed in this build:"
-  and the link.
+  and the link (the words before a paragraph's first citation only).
 
 :func:`unproven` lists the paragraphs that name an environment and carry none of these; the
 build warns on each (and ``-W`` fails it), and tests/test_provenance.py plants one. The
@@ -328,7 +328,19 @@ class NotExecuted(ReferenceRole):
             logger.warning(problem, location=self.get_location())
             return [nodes.Text(self.title)], []
         title = self.title if self.has_explicit_title else self.target
-        return [nodes.Text("not executed in this build: "), nodes.reference(self.rawtext, title, refuri=url)], []
+        words = nodes.inline(NOT_EXECUTED, NOT_EXECUTED, classes=["not-executed"])
+        return [words, nodes.reference(self.rawtext, title, refuri=url)], []
+
+
+NOT_EXECUTED = "not executed in this build: "
+
+
+def _say_not_executed_once_per_paragraph(app, doctree) -> None:
+    """A paragraph that cites several sources says "not executed in this build" before the
+    first only: the words mark the paragraph's claim, and each citation after it is its link."""
+    for paragraph in doctree.findall(nodes.paragraph):
+        for repeated in [node for node in paragraph.findall(nodes.inline) if "not-executed" in node["classes"]][1:]:
+            repeated.parent.remove(repeated)
 
 
 def _xref(title: str, label: str) -> addnodes.pending_xref:
@@ -355,4 +367,5 @@ def setup(app):
     app.add_role("recorded", Recorded())
     app.add_role("not-executed", NotExecuted())
     app.connect("source-read", _scan)
+    app.connect("doctree-read", _say_not_executed_once_per_paragraph)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
