@@ -292,6 +292,9 @@ FOCUSED = """async () => {
   element.dataset.focusWalked = "";
   window.walked = element;
   await Promise.all(element.getAnimations().map(animation => animation.finished));
+  // Where the browser scrolls it on focus, at once (its own scroll may be smooth, and late).
+  element.scrollIntoView({block: "nearest", inline: "nearest", behavior: "instant"});
+  await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
   const box = element.getBoundingClientRect();
   const name = (element.getAttribute("aria-label") || element.textContent || element.value || "").trim();
   return {name: `${element.tagName.toLowerCase()} "${name.replace(/\\s+/g, " ").slice(0, 40)}"`,
