@@ -467,6 +467,135 @@ def test_on_a_phone_each_tap_shows_its_result_on_the_screen(browser, site_url: s
         explorer.close()
 
 
+# Whether the summary covers a control, once the page has stopped scrolling (the theme scrolls
+# smoothly): "" if not, else where each is.
+OVERLAP = """async id => {
+  const still = () => new Promise(done => {
+    let last = -1;
+    const frame = () => (scrollY === last ? done() : ((last = scrollY), setTimeout(frame, 50)));
+    frame();
+  });
+  await still();
+  const control = document.getElementById(id).getBoundingClientRect();
+  const bar = document.getElementById("se-status").getBoundingClientRect();
+  const overlap = bar.height > 1 && control.bottom > bar.top && control.top < bar.bottom;
+  return overlap ? `${id} at ${control.top}-${control.bottom} px, the summary at ${bar.top}-${bar.bottom} px` : "";
+}"""
+# Scroll a control down to the bottom of the screen, where the summary is, or to just above
+# the summary (as far down as a reader still sees it whole), as far as the page scrolls.
+PLACE = """([id, aboveTheSummary]) => {
+  const control = document.getElementById(id).getBoundingClientRect();
+  const bar = document.getElementById("se-status").getBoundingClientRect();
+  const bottom = innerHeight - 2 - (aboveTheSummary ? bar.height : 0);
+  window.scrollBy({top: control.bottom - bottom, behavior: "instant"});
+}"""
+# Where a finger taps a control: its centre, on the screen.
+CENTRE = """id => {
+  const box = document.getElementById(id).getBoundingClientRect();
+  return [box.x + box.width / 2, box.y + box.height / 2];
+}"""
+
+
+def test_on_a_phone_the_result_summary_never_covers_the_control_in_use(browser, site_url: str) -> None:
+    """The summary sticks to the bottom of a phone's screen; whichever control a reader uses
+    stays clear of it: from the bottom of the screen, under the summary, reached with Tab or
+    tapped (once scrolled to where a finger reaches it), or tapped where it is just above the
+    summary; and then changed, for a long result (six tensors), as the summary changes with
+    each change (a box ticked and unticked: one of the two lengthens it; a size emptied, which
+    takes the result away, and typed again, which brings it back)."""
+    address = {"layer": "LSTM", "wrapper": "None", "return_sequences": "true", "return_state": "true"}
+    explorer = Explorer(browser, site_url, viewport={"width": 390, "height": 844}, has_touch=True)
+    explorer.url += "?" + urlencode(address)
+    try:
+        page = explorer.open().page
+        controls = page.locator("#shape-explorer select:visible, #shape-explorer input:visible")
+        ids = controls.evaluate_all("controls => controls.map(c => c.id)")
+        assert len(ids) == 8, ids  # layer, wrapper, two boxes, four sizes
+        covered = []
+
+        def check(control_id: str) -> None:
+            covered.append(page.evaluate(OVERLAP, control_id))
+
+        def use(control_id: str, keys: bool, just_above: bool = False) -> None:
+            """Change the control as a reader would, checking after each change; with
+            ``just_above``, from where it is just above the summary each time."""
+            control = page.locator(f"#{control_id}")
+            kind = control.evaluate("c => c.type")
+            changes = {
+                "checkbox": ["Space"] * 2 if keys else ["tap"] * 2,
+                "number": ["ArrowUp", "Control+A", "Backspace", "1", "2"],
+                # the next option up or down, staying among the layers that ask for these sizes
+                "select-one": ["ArrowUp" if control.evaluate("s => s.selectedIndex") else "ArrowDown"],
+            }[kind]
+            for change in changes:
+                if just_above:
+                    page.evaluate(PLACE, [control_id, True])
+                if change == "tap":
+                    page.touchscreen.tap(*page.evaluate(CENTRE, control_id))  # where it is now
+                else:
+                    control.press(change)
+                check(control_id)
+
+        page.locator("#se-layer").focus()
+        page.keyboard.press("Shift+Tab")
+        for control_id in ids:  # the keyboard: the browser scrolls each into view as it takes focus
+            page.evaluate(PLACE, [control_id, False])
+            page.keyboard.press("Tab")
+            assert page.evaluate("document.activeElement.id") == control_id
+            check(control_id)
+            use(control_id, keys=True)
+        for control_id in ids:  # a finger
+            page.evaluate(PLACE, [control_id, False])
+            page.locator(f"#{control_id}").tap()  # scrolls it to where a finger can reach it
+            check(control_id)
+            use(control_id, keys=False)
+        for control_id in ids:  # a finger, on a control just above the summary, where it is
+            page.evaluate(PLACE, [control_id, True])
+            page.touchscreen.tap(*page.evaluate(CENTRE, control_id))
+            check(control_id)
+            use(control_id, keys=False, just_above=True)
+        assert explorer.result_shown()
+        covered = [where for where in covered if where]
+        assert not covered, "the result's summary covers the control in use:\n" + "\n".join(covered)
+        explorer.assert_no_problems()
+    finally:
+        explorer.close()
+
+
+# The width a <select> needs to show each option's text whole: a copy of it holding that option
+# alone, as wide as its content, where the select is (so with its font, padding and arrow).
+SELECT_NEEDS = """select => Array.from(select.options, option => {
+  const copy = select.cloneNode(false);
+  copy.removeAttribute("id");
+  copy.appendChild(option.cloneNode(true));
+  copy.style.cssText = "width: auto; max-width: none; position: absolute; visibility: hidden";
+  select.after(copy);
+  const needs = copy.getBoundingClientRect().width;
+  copy.remove();
+  return [option.text, needs, select.getBoundingClientRect().width];
+})"""
+
+
+@pytest.mark.parametrize("viewport", [(390, 844), (1440, 900)], ids=["phone", "desktop"])
+def test_every_select_shows_each_options_text_whole(browser, site_url: str, viewport: tuple[int, int]) -> None:
+    width, height = viewport
+    explorer = Explorer(browser, site_url, viewport={"width": width, "height": height})
+    try:
+        explorer.open()
+        selects = explorer.page.locator("#shape-explorer select")
+        assert selects.count() == 2
+        cut = [
+            f"{text!r} needs {needs:.0f} px in {box:.0f}"
+            for index in range(selects.count())
+            for text, needs, box in selects.nth(index).evaluate(SELECT_NEEDS)
+            if needs > box
+        ]
+        assert not cut, f"at {width} px, options cut in their menu: {cut}"
+        explorer.assert_no_problems()
+    finally:
+        explorer.close()
+
+
 # --- When shapes.json cannot be read ---------------------------------------------------------
 
 

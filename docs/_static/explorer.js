@@ -357,9 +357,21 @@
   /* --- Showing it ---------------------------------------------------------------------- */
 
   // kind: "error" (shown, marked as a problem), "result" (read out by screen readers; the
-  // table shows the same), or anything else (shown as it is, e.g. while loading).
-  function setStatus(text, kind) {
-    els.status.textContent = text;
+  // table shows the same), or anything else (shown as it is, e.g. while loading). ``short``, a
+  // result's short form, is what a phone shows at the bottom of the screen (explorer.css).
+  function setStatus(text, kind, short) {
+    els.status.textContent = "";
+    var full = document.createElement("span");
+    full.className = "se-status-full";
+    full.textContent = text;
+    els.status.appendChild(full);
+    if (short) {
+      var brief = document.createElement("span");
+      brief.className = "se-status-short";
+      brief.setAttribute("aria-hidden", "true"); // the full text is read out
+      brief.textContent = short;
+      els.status.appendChild(brief);
+    }
     els.status.classList.toggle("se-status-error", kind === "error");
     els.status.classList.toggle("se-status-result", kind === "result");
   }
@@ -476,7 +488,9 @@
     setStatus(
       withSizes(row.call, sizes) + " returns " +
         shown.map(function (o) { return o.name + " " + o.shape; }).join(", ") + ".",
-      "result"
+      "result",
+      shown.length + (shown.length === 1 ? " tensor: " : " tensors: ") +
+        shown.map(function (o) { return o.shape; }).join(", ")
     );
   }
 
