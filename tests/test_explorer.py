@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import pytest
 from browsing import CONTRASTS, WatchedPage
@@ -467,6 +467,135 @@ def test_on_a_phone_each_tap_shows_its_result_on_the_screen(browser, site_url: s
         explorer.close()
 
 
+# Whether the summary covers a control, once the page has stopped scrolling (the theme scrolls
+# smoothly): "" if not, else where each is.
+OVERLAP = """async id => {
+  const still = () => new Promise(done => {
+    let last = -1;
+    const frame = () => (scrollY === last ? done() : ((last = scrollY), setTimeout(frame, 50)));
+    frame();
+  });
+  await still();
+  const control = document.getElementById(id).getBoundingClientRect();
+  const bar = document.getElementById("se-status").getBoundingClientRect();
+  const overlap = bar.height > 1 && control.bottom > bar.top && control.top < bar.bottom;
+  return overlap ? `${id} at ${control.top}-${control.bottom} px, the summary at ${bar.top}-${bar.bottom} px` : "";
+}"""
+# Scroll a control down to the bottom of the screen, where the summary is, or to just above
+# the summary (as far down as a reader still sees it whole), as far as the page scrolls.
+PLACE = """([id, aboveTheSummary]) => {
+  const control = document.getElementById(id).getBoundingClientRect();
+  const bar = document.getElementById("se-status").getBoundingClientRect();
+  const bottom = innerHeight - 2 - (aboveTheSummary ? bar.height : 0);
+  window.scrollBy({top: control.bottom - bottom, behavior: "instant"});
+}"""
+# Where a finger taps a control: its centre, on the screen.
+CENTRE = """id => {
+  const box = document.getElementById(id).getBoundingClientRect();
+  return [box.x + box.width / 2, box.y + box.height / 2];
+}"""
+
+
+def test_on_a_phone_the_result_summary_never_covers_the_control_in_use(browser, site_url: str) -> None:
+    """The summary sticks to the bottom of a phone's screen; whichever control a reader uses
+    stays clear of it: from the bottom of the screen, under the summary, reached with Tab or
+    tapped (once scrolled to where a finger reaches it), or tapped where it is just above the
+    summary; and then changed, for a long result (six tensors), as the summary changes with
+    each change (a box ticked and unticked: one of the two lengthens it; a size emptied, which
+    takes the result away, and typed again, which brings it back)."""
+    address = {"layer": "LSTM", "wrapper": "None", "return_sequences": "true", "return_state": "true"}
+    explorer = Explorer(browser, site_url, viewport={"width": 390, "height": 844}, has_touch=True)
+    explorer.url += "?" + urlencode(address)
+    try:
+        page = explorer.open().page
+        controls = page.locator("#shape-explorer select:visible, #shape-explorer input:visible")
+        ids = controls.evaluate_all("controls => controls.map(c => c.id)")
+        assert len(ids) == 8, ids  # layer, wrapper, two boxes, four sizes
+        covered = []
+
+        def check(control_id: str) -> None:
+            covered.append(page.evaluate(OVERLAP, control_id))
+
+        def use(control_id: str, keys: bool, just_above: bool = False) -> None:
+            """Change the control as a reader would, checking after each change; with
+            ``just_above``, from where it is just above the summary each time."""
+            control = page.locator(f"#{control_id}")
+            kind = control.evaluate("c => c.type")
+            changes = {
+                "checkbox": ["Space"] * 2 if keys else ["tap"] * 2,
+                "number": ["ArrowUp", "Control+A", "Backspace", "1", "2"],
+                # the next option up or down, staying among the layers that ask for these sizes
+                "select-one": ["ArrowUp" if control.evaluate("s => s.selectedIndex") else "ArrowDown"],
+            }[kind]
+            for change in changes:
+                if just_above:
+                    page.evaluate(PLACE, [control_id, True])
+                if change == "tap":
+                    page.touchscreen.tap(*page.evaluate(CENTRE, control_id))  # where it is now
+                else:
+                    control.press(change)
+                check(control_id)
+
+        page.locator("#se-layer").focus()
+        page.keyboard.press("Shift+Tab")
+        for control_id in ids:  # the keyboard: the browser scrolls each into view as it takes focus
+            page.evaluate(PLACE, [control_id, False])
+            page.keyboard.press("Tab")
+            assert page.evaluate("document.activeElement.id") == control_id
+            check(control_id)
+            use(control_id, keys=True)
+        for control_id in ids:  # a finger
+            page.evaluate(PLACE, [control_id, False])
+            page.locator(f"#{control_id}").tap()  # scrolls it to where a finger can reach it
+            check(control_id)
+            use(control_id, keys=False)
+        for control_id in ids:  # a finger, on a control just above the summary, where it is
+            page.evaluate(PLACE, [control_id, True])
+            page.touchscreen.tap(*page.evaluate(CENTRE, control_id))
+            check(control_id)
+            use(control_id, keys=False, just_above=True)
+        assert explorer.result_shown()
+        covered = [where for where in covered if where]
+        assert not covered, "the result's summary covers the control in use:\n" + "\n".join(covered)
+        explorer.assert_no_problems()
+    finally:
+        explorer.close()
+
+
+# The width a <select> needs to show each option's text whole: a copy of it holding that option
+# alone, as wide as its content, where the select is (so with its font, padding and arrow).
+SELECT_NEEDS = """select => Array.from(select.options, option => {
+  const copy = select.cloneNode(false);
+  copy.removeAttribute("id");
+  copy.appendChild(option.cloneNode(true));
+  copy.style.cssText = "width: auto; max-width: none; position: absolute; visibility: hidden";
+  select.after(copy);
+  const needs = copy.getBoundingClientRect().width;
+  copy.remove();
+  return [option.text, needs, select.getBoundingClientRect().width];
+})"""
+
+
+@pytest.mark.parametrize("viewport", [(390, 844), (1440, 900)], ids=["phone", "desktop"])
+def test_every_select_shows_each_options_text_whole(browser, site_url: str, viewport: tuple[int, int]) -> None:
+    width, height = viewport
+    explorer = Explorer(browser, site_url, viewport={"width": width, "height": height})
+    try:
+        explorer.open()
+        selects = explorer.page.locator("#shape-explorer select")
+        assert selects.count() == 2
+        cut = [
+            f"{text!r} needs {needs:.0f} px in {box:.0f}"
+            for index in range(selects.count())
+            for text, needs, box in selects.nth(index).evaluate(SELECT_NEEDS)
+            if needs > box
+        ]
+        assert not cut, f"at {width} px, options cut in their menu: {cut}"
+        explorer.assert_no_problems()
+    finally:
+        explorer.close()
+
+
 # --- When shapes.json cannot be read ---------------------------------------------------------
 
 
@@ -539,10 +668,63 @@ def test_an_address_reproduces_a_configuration_and_back_returns_to_it(browser, s
         explorer.close()
 
 
+# The address's query and the controls' values ({name: value}, "true"/"false" for a box; the
+# sizes the chosen layer asks for), after each input event (the page's own listener, on
+# #shape-explorer, has run by the time the event reaches the window).
+CONTROLS = """() => {
+  const controls = {};
+  document.querySelectorAll("#shape-explorer select, #shape-explorer input").forEach(control => {
+    if (!control.closest("[hidden]")) {
+      controls[control.name] = control.type === "checkbox" ? String(control.checked) : control.value;
+    }
+  });
+  return {search: location.search, controls: controls};
+}"""
+WATCH_INPUT = f"() => {{ window.seen = []; addEventListener('input', () => window.seen.push(({CONTROLS})())); }}"
+SETTLED = "() => { const s = document.querySelector('#se-status').textContent; return s && !s.startsWith('Loading'); }"
+
+
+def test_the_address_follows_every_input_and_reloads_to_the_same_controls(fresh_explorer: Explorer) -> None:
+    """A reader may copy the address at any moment: after each input event (a choice, a box,
+    each key typed in a size, an arrow key), it holds what the controls hold, and opening it
+    shows the same controls. Typing a size updates one entry of the history, not one a key."""
+    page = fresh_explorer.page
+    page.evaluate(WATCH_INPUT)
+    page.get_by_label("layer", exact=True).select_option("GRU")
+    page.get_by_label("wrapper", exact=True).select_option("sum")
+    page.get_by_label("return_sequences=True", exact=True).click()
+    page.get_by_label("return_state=True", exact=True).press("Space")
+    units = fresh_explorer.field("units")
+    units.click()
+    entries = page.evaluate("history.length")
+    units.press("End")
+    units.press_sequentially("28")  # 4 -> 42 -> 428
+    assert page.evaluate("history.length") <= entries + 1, "typing a size added more than one history entry"
+    for _ in range(3):
+        units.press("Backspace")  # down to an empty field, which has no result
+    units.press_sequentially("16")
+    fresh_explorer.field("batch").press("ArrowUp")
+    page.get_by_label("layer", exact=True).select_option("ConvLSTM2D")  # asks for rows, cols and filters
+    page.get_by_label("wrapper", exact=True).select_option("concat")
+    fresh_explorer.field("rows").fill("")
+    fresh_explorer.field("rows").press_sequentially("12")
+
+    seen = page.evaluate("window.seen")
+    assert len(seen) >= 16, f"only {len(seen)} input events"
+    for index, event in enumerate(seen):
+        address = dict(parse_qsl(event["search"].removeprefix("?"), keep_blank_values=True))
+        assert address == event["controls"], f"after input event {index}, the address lags the controls"
+    for event in {event["search"]: event for event in seen}.values():
+        page.goto(fresh_explorer.url + event["search"])
+        page.wait_for_function(SETTLED)
+        assert page.evaluate(CONTROLS)["controls"] == event["controls"], f"{event['search']} reloads otherwise"
+    assert page.url.endswith(seen[-1]["search"]) and "filters=10" in page.url  # the ConvLSTM's own sizes
+
+
 # Each: the address's parameters, and what the page then says (as it says for typed input).
 HOSTILE_ADDRESSES = {
-    "script-in-layer": ({"layer": "<img src=x onerror=alert(1)>", "wrapper": "'; alert(1)"}, None),
-    "flags-not-booleans": ({"return_sequences": "maybe", "return_state": "1"}, None),
+    "script-in-layer": ({"layer": "<img src=x onerror=alert(1)>", "wrapper": "'; alert(1)"}, "layer=<img src=x"),
+    "flags-not-booleans": ({"return_sequences": "maybe", "return_state": "1"}, "return_sequences=maybe"),
     "letters-for-a-size": ({"units": "abc"}, "units is not a number"),
     "negative-size": ({"batch": "-3"}, "batch must be at least 1"),
     "huge-size": ({"timesteps": "1e12"}, "timesteps must be at most 1,000,000"),
@@ -552,7 +734,7 @@ HOSTILE_ADDRESSES = {
 
 
 @pytest.mark.parametrize("case", HOSTILE_ADDRESSES, ids=str)
-def test_a_hostile_address_is_ignored_or_answered_as_typed_input_is(browser, site_url: str, case: str) -> None:
+def test_a_hostile_address_is_answered_in_words_as_typed_input_is(browser, site_url: str, case: str) -> None:
     params, message = HOSTILE_ADDRESSES[case]
     explorer = Explorer(browser, site_url)
     dialogs: list[str] = []
@@ -560,18 +742,72 @@ def test_a_hostile_address_is_ignored_or_answered_as_typed_input_is(browser, sit
     try:
         explorer.page.goto(f"{explorer.url}?{urlencode(params)}")
         status = explorer.page.locator("#se-status")
-        if message is None:  # left out: the defaults, and a result
+        field = next(name for name in params)
+        if field in CHOICES:  # named under its control, which shows the default; and a result
             explorer.page.wait_for_selector("#se-result:not([hidden])", timeout=10_000)
+            assert message in explorer.page.locator(f"#{CHOICES[field]}-error").text_content()
             assert explorer.page.get_by_label("layer", exact=True).input_value() == "LSTM"
             assert explorer.page.get_by_label("wrapper", exact=True).input_value() == "none"
             assert not explorer.page.get_by_label("return_sequences=True", exact=True).is_checked()
         else:
             status.filter(has_text="No result").wait_for(timeout=10_000)
             assert message in status.text_content(), status.text_content()
-            field = next(name for name in params)
             assert explorer.field(field).get_attribute("aria-invalid") == "true"
             assert not explorer.result_shown()
         assert dialogs == [] and explorer.page.locator("img[src=x]").count() == 0
+        explorer.assert_no_problems()
+    finally:
+        explorer.close()
+
+
+# The address's parameters that a <select> or a box holds: their controls' ids.
+CHOICES = {"layer": "se-layer", "wrapper": "se-wrapper", "return_sequences": "se-return-sequences"}
+CHOICES |= {"return_state": "se-return-state"}
+# Each: a value its control cannot take, and what the control shows instead.
+REFUSED = {
+    "layer": ("Foo", "LSTM"),
+    "wrapper": ("Bidirectional", "none"),
+    "return_sequences": ("maybe", "false"),
+    "return_state": ("1", "false"),
+}
+
+
+@pytest.mark.parametrize("name", REFUSED)
+def test_an_address_value_a_control_cannot_take_is_named_and_what_is_used_instead_shown(
+    browser, site_url: str, shapes: dict, name: str
+) -> None:
+    """As a bad size is: a message under its control names it (and the control is marked
+    invalid, and the address keeps it for a reload), until the reader changes that control;
+    meanwhile the control shows what is used, and the result is that configuration's."""
+    value, used = REFUSED[name]
+    explorer = Explorer(browser, site_url)
+    explorer.url += "?" + urlencode({"layer": "GRU", "return_state": "true"} | {name: value})
+    try:
+        explorer.open()
+        page = explorer.page
+        control = page.locator(f"#{CHOICES[name]}")
+        message = page.locator(f"#{CHOICES[name]}-error")
+        assert message.is_visible(), f"no message names {name}={value}"
+        assert f"{name}={value}" in message.text_content(), message.text_content()
+        assert control.get_attribute("aria-invalid") == "true"
+        assert control.get_attribute("aria-describedby") == f"{CHOICES[name]}-error"
+        assert "instead" in message.text_content()
+        chosen = {"layer": "GRU", "wrapper": "none", "return_sequences": "false", "return_state": "true"} | {name: used}
+        shown = page.evaluate(CONTROLS)["controls"]
+        assert {key: shown[key] for key in CHOICES} == chosen
+        layer, wrapper, sequences, state = chosen.values()
+        row = find_row(shapes, (layer, wrapper, sequences == "true", state == "true"))
+        sizes = {size: shapes["dims"][size] for size in sizes_of(layer)}
+        assert explorer.returned() == expected_returned(shapes, row, sizes)
+        assert urlencode({name: value}) in page.url  # so a reload says it again
+        # Every other message is empty: only the refused value is named.
+        assert page.locator("#shape-explorer .se-field-error:visible").count() == 1
+
+        control.focus()
+        page.keyboard.press("Space" if name.startswith("return_") else "ArrowDown")
+
+        assert not message.is_visible() and control.get_attribute("aria-invalid") is None
+        assert urlencode({name: value}) not in page.url
         explorer.assert_no_problems()
     finally:
         explorer.close()

@@ -21,8 +21,11 @@
 
   var data = null; // {dims, rows, symbolOf} once shapes.json has loaded and checked out
   var els = {};
-  var refused = {}; // size -> what the address gave for it, which a number field cannot hold
-  var committed = ""; // the query of the current entry of the browser's history
+  // Parameter -> what the address gave for it, which its control cannot take (a layer the build
+  // did not execute, "maybe" for a flag, letters for a size): named in a message, and kept in
+  // the address, until the reader changes that control.
+  var refused = {};
+  var editing = false; // the current history entry is the edit in progress, which each input updates
 
   function byId(id) {
     return document.getElementById(id);
@@ -66,15 +69,37 @@
     return { value: n };
   }
 
+  // The control of an address parameter: its name is the parameter's.
+  function control(name) {
+    return byId("shape-explorer").querySelector('[name="' + name + '"]');
+  }
+
   function showFieldError(name, message) {
-    var input = els[name];
-    var error = byId("se-" + name + "-error");
+    var input = control(name);
+    var error = byId(input.id + "-error");
     error.textContent = message || "";
     if (message) {
       input.setAttribute("aria-invalid", "true");
     } else {
       input.removeAttribute("aria-invalid");
     }
+  }
+
+  // A refused choice's message, as a refused size gets one: what the address asked for, and
+  // what the control shows instead.
+  function refusedChoice(name) {
+    if (refused[name] === undefined) {
+      return "";
+    }
+    var asked = "The address asks for " + name + "=" + shorten(refused[name]) + ", which ";
+    if (name === "layer") {
+      return asked + "the build did not execute: " + els.layer.value + " is shown instead.";
+    }
+    if (name === "wrapper") {
+      var used = els.wrapper.value === "none" ? "no wrapper" : els.wrapper.selectedOptions[0].text;
+      return asked + "is not one of the wrappers offered: " + used + " is used instead.";
+    }
+    return asked + "is neither true nor false: " + (control(name).checked ? "True" : "False") + " is used instead.";
   }
 
   /* --- shapes.json ------------------------------------------------------------------ */
@@ -122,7 +147,6 @@
       .then(function (json) {
         data = prepare(json);
         applyAddress(window.location.search);
-        committed = window.location.search;
         safeUpdate();
       })
       .catch(function (error) {
@@ -242,36 +266,59 @@
 
   // The explorer's state lives in the address (?layer=GRU&wrapper=None&return_sequences=true&
   // return_state=false&batch=2&...), so that a link reproduces a configuration and its sizes,
-  // and back and forward move between what the reader chose. A parameter the controls cannot
-  // take (a layer the build did not execute, "maybe" for a flag) is left out; a size goes into
-  // its field as if typed, so a bad one gets the same message as a typed one.
+  // and back and forward move between what the reader chose. A parameter its control cannot
+  // take (a layer the build did not execute, "maybe" for a flag) is named in a message, and the
+  // control shows what is used instead; a size goes into its field as if typed, so a bad one
+  // gets the same message as a typed one.
   function queryOf() {
     var params = new URLSearchParams();
-    params.set("layer", els.layer.value);
-    params.set("wrapper", els.wrapper.value);
-    params.set("return_sequences", String(els.sequences.checked));
-    params.set("return_state", String(els.state.checked));
+    var chosen = {
+      layer: els.layer.value,
+      wrapper: els.wrapper.value,
+      return_sequences: String(els.sequences.checked),
+      return_state: String(els.state.checked),
+    };
     sizesOf(els.layer.value).forEach(function (name) {
-      params.set(name, refused[name] !== undefined ? refused[name] : String(els[name].value));
+      chosen[name] = String(els[name].value);
     });
+    for (var name in chosen) {
+      params.set(name, refused[name] !== undefined ? refused[name] : chosen[name]);
+    }
     return "?" + params.toString();
   }
 
-  function choose(select, value) {
+  // The address's value for a select, or its first option (refused, if the address gave one).
+  function choose(params, name) {
+    var select = control(name);
+    var value = params.get(name);
     var offered = Array.prototype.some.call(select.options, function (option) {
       return option.value === value;
     });
     select.value = offered ? value : select.options[0].value;
+    if (!offered && value !== null) {
+      refused[name] = value.slice(0, 100);
+    }
+  }
+
+  // A flag's box ticked for "true" (or Python's "True"), not for "false" or none (refused for
+  // anything else).
+  function tick(params, name) {
+    var value = params.get(name);
+    var flag = value === null ? "false" : value.toLowerCase();
+    control(name).checked = flag === "true";
+    if (flag !== "true" && flag !== "false") {
+      refused[name] = value.slice(0, 100);
+    }
   }
 
   // The controls as ``search`` (an address's query) says, the rest as a fresh page has them.
   function applyAddress(search) {
     var params = new URLSearchParams(search);
-    choose(els.layer, params.get("layer"));
-    choose(els.wrapper, params.get("wrapper"));
-    els.sequences.checked = params.get("return_sequences") === "true";
-    els.state.checked = params.get("return_state") === "true";
     refused = {};
+    choose(params, "layer");
+    choose(params, "wrapper");
+    tick(params, "return_sequences");
+    tick(params, "return_state");
     for (var i = 0; i < SIZES.length; i++) {
       var name = SIZES[i];
       var raw = params.has(name) ? params.get(name).slice(0, 100) : String(data.dims[name]);
@@ -282,30 +329,49 @@
     }
   }
 
-  // After the reader changed something: a new entry in the history, if the state is new.
-  function remember() {
+  // The address follows every input event, so that it can be copied at any moment: each edit
+  // (a choice, or a field typed in until it is left) gets one new entry in the history, which
+  // back returns from, and each keystroke updates that entry instead of adding one.
+  function record() {
     var query = queryOf();
-    if (query !== committed && window.history && window.history.pushState) {
+    if (!data || query === window.location.search || !window.history || !window.history.replaceState) {
+      return;
+    }
+    if (editing) {
+      window.history.replaceState(null, "", query);
+    } else {
       window.history.pushState(null, "", query);
-      committed = query;
+      editing = true;
     }
   }
 
   function onAddressChange() {
+    editing = false;
     if (!data) {
       return;
     }
     applyAddress(window.location.search);
-    committed = window.location.search;
     safeUpdate();
   }
 
   /* --- Showing it ---------------------------------------------------------------------- */
 
   // kind: "error" (shown, marked as a problem), "result" (read out by screen readers; the
-  // table shows the same), or anything else (shown as it is, e.g. while loading).
-  function setStatus(text, kind) {
-    els.status.textContent = text;
+  // table shows the same), or anything else (shown as it is, e.g. while loading). ``short``, a
+  // result's short form, is what a phone shows at the bottom of the screen (explorer.css).
+  function setStatus(text, kind, short) {
+    els.status.textContent = "";
+    var full = document.createElement("span");
+    full.className = "se-status-full";
+    full.textContent = text;
+    els.status.appendChild(full);
+    if (short) {
+      var brief = document.createElement("span");
+      brief.className = "se-status-short";
+      brief.setAttribute("aria-hidden", "true"); // the full text is read out
+      brief.textContent = short;
+      els.status.appendChild(brief);
+    }
     els.status.classList.toggle("se-status-error", kind === "error");
     els.status.classList.toggle("se-status-result", kind === "result");
   }
@@ -348,6 +414,9 @@
       var option = els.wrapper.options[o];
       option.disabled = convolutional && option.value !== "none" && option.value !== "concat";
     }
+    ["layer", "wrapper", "return_sequences", "return_state"].forEach(function (name) {
+      showFieldError(name, refusedChoice(name));
+    });
     var sizes = {};
     var problems = [];
     for (var i = 0; i < needed.length; i++) {
@@ -419,7 +488,9 @@
     setStatus(
       withSizes(row.call, sizes) + " returns " +
         shown.map(function (o) { return o.name + " " + o.shape; }).join(", ") + ".",
-      "result"
+      "result",
+      shown.length + (shown.length === 1 ? " tensor: " : " tensors: ") +
+        shown.map(function (o) { return o.shape; }).join(", ")
     );
   }
 
@@ -461,10 +532,12 @@
     root.addEventListener("input", function (event) {
       delete refused[event.target.name]; // the reader typed over what the address gave
       safeUpdate();
+      record();
     });
     root.addEventListener("change", function () {
       safeUpdate();
-      remember(); // a choice made (a select, a box, a size left): an entry back can return to
+      record();
+      editing = false; // a choice made (a select, a box, a size left): an entry back can return to
     });
     window.addEventListener("popstate", onAddressChange);
     load();
