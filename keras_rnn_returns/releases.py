@@ -7,6 +7,9 @@ page on the latest patch of every Keras 3 minor release and records, per release
 pages passed and which branch of each change held (docs/release-history.json);
 tests/test_history.py fails when a change's first release is not bracketed there by a
 passing run on the release before it (the old branch) and on the release itself (the new).
+docs/what-changed.md tells a reader on each release, in each change's ``title`` and words,
+what differs there from the pages (built with the newest release); a ``silent`` one, a wrong
+result without an error, as a warning.
 
 >>> CHANGES["stateful-batch-size-check"].first
 '3.12'
@@ -26,16 +29,23 @@ BRANCH_LOG = "KERAS_RNN_RETURNS_BRANCH_LOG"
 class Change:
     """A behaviour that a Keras 3 release changed, as the site states it."""
 
+    title: str  #: what a reader calls the behaviour, never its key (Markdown): "A stateful layer called with ..."
     first: str  #: the first Keras minor release with the new behaviour ("3.12")
     now: str  #: the behaviour from ``first`` on (Markdown)
     before: str  #: the behaviour of the releases before (Markdown)
     page: str  #: where a page explains it: ``examples/stateful-layers#the-batch-size-is-fixed``
     why: str = ""  #: Keras's source that explains it, as ``{keras-source}`` takes it ("" where none is cited)
     backend: str = ""  #: the Keras backend it concerns, where only one ("" for every backend)
+    #: Where the releases before return a wrong result without an error, as ``{scope}`` takes it
+    #: ("words <probe backends releases outcome>", checked against the probe's record); "" where none.
+    silent: str = ""
+    follows: str = ""  #: the earlier change of the same behaviour, whose ``now`` is this one's ``before``
+    restores: bool = False  #: ``now`` is the behaviour before the change it ``follows`` (that one lasted a while)
 
 
 CHANGES = {
     "sequential-error-wording": Change(
+        title="The error for `return_state=True` inside `Sequential`",
         first="3.4",
         now="`return_state=True` inside `Sequential` raises "
         '`Layer "dense" expects 1 input(s), but it received 3 input tensors`',
@@ -45,6 +55,7 @@ CHANGES = {
         # line is in 3.3 too, so it would not show what changed.
     ),
     "too-many-states-wording": Change(
+        title="The error for too many initial states",
         first="3.8",
         now="too many initial states raise `Too few leaves for PyTreeSpec; expected: 4, got: 2`",
         before="the same error, worded `Could not pack sequence. Structure had 4 atoms, but flat_sequence had 2 items`",
@@ -54,14 +65,17 @@ CHANGES = {
         backend="tensorflow",
     ),
     "stateful-batch-size-check": Change(
+        title="A stateful layer called with another batch size",
         first="3.12",
         now="a stateful layer called with another batch size than its states' raises a `ValueError`",
         before="the call returns an output with the states' batch size, without a word",
         page="examples/stateful-layers#the-batch-size-is-fixed",
         why=">=3.12 keras/src/layers/rnn/rnn.py::actual_batch_size != self._expected_batch_size"
         "..- Received batch size:",
+        silent="on TensorFlow and JAX, given a smaller batch <stateful-smaller-batch tensorflow,jax -3.11 returned>",
     ),
     "attention-2d-value": Change(
+        title="`Attention` given a 2-D value",
         first="3.15",
         now="`Attention` given a 2-D `(batch, units)` value attends across the batch, as `AdditiveAttention` does",
         before="`Attention` given a 2-D value raises the backend's own error",
@@ -70,6 +84,7 @@ CHANGES = {
         why=">=3.15 keras/src/layers/attention/attention.py::scores = ops.matmul(query, ops.swapaxes(key, -2, -1))",
     ),
     "mha-2d-value-error": Change(
+        title="The error of `MultiHeadAttention` given a 2-D value",
         first="3.7",
         now="`MultiHeadAttention` given a 2-D value raises `ValueError: not enough values to unpack "
         "(expected 3, got 2)`, which does not say what is wrong (Keras 3.7 only)",
@@ -79,13 +94,17 @@ CHANGES = {
         backend="tensorflow",  # JAX and PyTorch raise from their einsum in 3.7 (the probe mha-2d-value-built)
     ),
     "mha-2d-value-error-restored": Change(
+        title="The error of `MultiHeadAttention` given a 2-D value",
         first="3.8",
         now="`MultiHeadAttention` given a 2-D value raises `expected ndim=3, found ndim=2` again",
         before="the error reads `not enough values to unpack (expected 3, got 2)`",
         page="examples/attention-over-lstm-outputs#why-the-encoder-needs-return-sequences-true",
         backend="tensorflow",
+        follows="mha-2d-value-error",
+        restores=True,
     ),
     "torch-stateful-fit-trains": Change(
+        title="`fit` of a stateful `LSTM` on PyTorch",
         first="3.9",
         now='on PyTorch, `fit` trains a stateful `LSTM`, with `use_cudnn` `"auto"` or `False` '
         "(until Keras 3.14 changed the default's behaviour again)",
@@ -97,6 +116,7 @@ CHANGES = {
         backend="torch",
     ),
     "torch-stateful-fit-auto-raises": Change(
+        title="`fit` of a stateful `LSTM` on PyTorch",
         first="3.14",
         now='on PyTorch, `fit` of a stateful `LSTM` with the default `use_cudnn="auto"` raises the in-place '
         "`RuntimeError` again, on a CPU too; built with `use_cudnn=False` it trains",
@@ -105,6 +125,7 @@ CHANGES = {
         # With "auto" the layer runs the PyTorch backend's own LSTM, which the fix of 3.9 is not in.
         why=">=3.14 keras/src/backend/torch/rnn.py::return _fallback_lstm(",
         backend="torch",
+        follows="torch-stateful-fit-trains",
     ),
 }
 

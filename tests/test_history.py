@@ -9,12 +9,27 @@ from __future__ import annotations
 import copy
 import dataclasses
 import re
+from pathlib import Path
 
 import pytest
-from history import RECORD, bracket, in_range, load, pages_branching_on, previous, scope_problems, supported
+from history import (
+    PAGE,
+    RECORD,
+    answer_id,
+    answer_problems,
+    bracket,
+    differences,
+    in_range,
+    load,
+    pages_branching_on,
+    previous,
+    scope_problems,
+    supported,
+)
 from project import OLDEST, ROOT, keras_minors, newest_pin
-from provenance import paragraphs
+from provenance import NOT_SCANNED, paragraphs
 from reader_code import notebook_pages
+from site_pages import html_pages
 
 from keras_rnn_returns import releases
 from keras_rnn_returns.releases import CHANGES, minor
@@ -126,8 +141,9 @@ ITEM_1_OLD_CLAIM = "too-many-initial-states torch * returned"
 
 
 def site_scopes() -> list[tuple[str, str]]:
-    """(page, target) of every ``{scope}`` role on the site."""
+    """(page, target) of every ``{scope}`` role on the site (the contributing guide's example is a pattern)."""
     pages = [*ROOT.glob("examples/*.md"), *ROOT.glob("docs/*.md"), ROOT / "index.md"]
+    pages = [page for page in pages if page.relative_to(ROOT).with_suffix("").as_posix() not in NOT_SCANNED]
     return [
         (page.relative_to(ROOT).as_posix(), target)
         for page in pages
@@ -180,3 +196,90 @@ def test_each_kind_of_run_lands_in_its_place_in_the_record(tmp_path, monkeypatch
     assert run["probes"]["outcomes"]["torch"]["p"] == "new"
     tool.merge([{"keras": "3.12.4", **pages}])  # the TensorFlow pages again: JAX's run stays
     assert load(tmp_path / "record.json")["releases"]["3.12"]["backends"]["jax"]["pages"] == {"a": "fail"}
+
+
+# --- The release page: a reader on an older Keras reads words, not the code's names ---------------
+
+
+def internal_keys() -> set[str]:
+    """The names the code gives changes (releases.py) and probes (probes.py): readers never see them."""
+    from keras_rnn_returns.probes import PROBES
+
+    return set(CHANGES) | set(PROBES)
+
+
+def keys_shown(page: Path) -> list[str]:
+    """The internal keys in a built page's text (what a reader sees: not ids, links or scripts)."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    for unseen in soup(["script", "style"]):
+        unseen.decompose()
+    text = soup.get_text(" ")
+    return sorted(key for key in internal_keys() if re.search(rf"(?<![\w-]){re.escape(key)}(?![\w-])", text))
+
+
+def test_no_built_page_shows_a_reader_an_internal_key(built_site: Path) -> None:
+    pages = html_pages(built_site)
+    assert len(pages) > 30, "the built site lost its pages"
+    shown = {page.relative_to(built_site).as_posix(): found for page in pages if (found := keys_shown(page))}
+    assert not shown, f"pages that show the code's names of changes or probes: {shown}"
+
+
+def test_the_key_check_reads_text_not_ids(tmp_path: Path) -> None:
+    page = tmp_path / "page.html"
+    page.write_text('<p id="change-stateful-batch-size-check"><a href="#probe-mha-2d-value-built">words</a></p>')
+    assert keys_shown(page) == []
+    page.write_text("<table><tr><td>stateful-batch-size-check: old</td></tr></table>")
+    assert keys_shown(page) == ["stateful-batch-size-check"]
+
+
+def test_a_behaviour_changed_and_changed_back_differs_only_where_it_is_not_as_the_pages_show() -> None:
+    """MultiHeadAttention's error was reworded in 3.7 alone: 3.6 reads as the pages do, 3.7 does not."""
+    shown = {version: [key for key, _ in differences(version)] for version in keras_minors()}
+    assert not any(key.startswith("mha-2d-value-error") for key in shown["3.6"]), shown["3.6"]
+    assert "mha-2d-value-error-restored" in shown["3.7"]
+    # PyTorch's fit changed twice, neither time back: each release before the last differs, by its own words.
+    assert "torch-stateful-fit-trains" in shown["3.8"] and "torch-stateful-fit-auto-raises" in shown["3.9"]
+    assert shown[keras_minors()[-1]] == []
+
+
+def test_an_answer_the_record_contradicts_is_caught() -> None:
+    """The record shows the batch-size check holding on 3.11, where the page says a reader meets its absence."""
+    record = copy.deepcopy(RECORDED)
+    assert all(answer_problems(record, version) == [] for version in keras_minors())
+    record["releases"]["3.11"]["branches"]["stateful-batch-size-check"] = "new"
+    assert answer_problems(record, "3.11") == [
+        f"on Keras {record['releases']['3.11']['keras']}, the new branch of stateful-batch-size-check held; "
+        "the page says the old"
+    ]
+
+
+def release_answers(built_site: Path) -> dict[str, object]:
+    """The built release page's answers, by id (keras-3-12, ...)."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup((built_site / f"{PAGE}.html").read_text(encoding="utf-8"), "html.parser")
+    return {answer["id"]: answer for answer in soup.select(".release-answer")}
+
+
+def test_a_wrong_result_without_an_error_is_a_warning_first_on_every_release_it_reaches(built_site: Path) -> None:
+    answers = release_answers(built_site)
+    assert set(answers) >= {answer_id(version) for version in keras_minors()}
+    warned = 0
+    for version in keras_minors():
+        answer = answers[answer_id(version)]
+        for key, _ in differences(version):
+            title = CHANGES[key].title.replace("`", "")
+            warnings = [" ".join(w.get_text(" ").split()) for w in answer.select(".admonition.warning")]
+            if CHANGES[key].silent:
+                warned += 1
+                assert any(title in warning and "Warning: a wrong result" in warning for warning in warnings), (
+                    version,
+                    warnings,
+                )
+                first = answer.select_one(".admonition, li")
+                assert "warning" in first.get("class", []), f"Keras {version}: the warning is not first"
+            else:
+                assert not any(title in warning for warning in warnings), (version, key)
+    assert warned, "no release is warned of a wrong result without an error"

@@ -356,3 +356,31 @@ def test_on_a_phone_the_front_page_starts_from_the_call_you_wrote_on_its_first_s
         assert watched.page.evaluate(FIRST_CALL_TOP) > PHONE["height"]
     finally:
         watched.close()
+
+
+# "On this page": how many links show, and those smaller than WCAG 2.2's 24 by 24 px target (2.5.8).
+SMALL_TARGETS = """() => {
+  const links = [...document.querySelectorAll(".toc-tree a.reference")].filter(link => link.getClientRects().length);
+  return [links.length, links.map(link => [link.textContent.trim(), link.getBoundingClientRect()])
+    .filter(([text, box]) => box.height < 24 || box.width < 24)
+    .map(([text, box]) => `${text}: ${Math.round(box.width)} by ${Math.round(box.height)} px`)];
+}"""
+
+
+def test_on_this_page_links_are_targets_at_least_24_px_on_every_page(browser, site_server, pages) -> None:
+    watched = WatchedPage(browser, url_of(site_server), viewport=DESKTOP)  # where "On this page" shows
+    try:
+        problems, listed = [], 0
+        for page in pages:
+            watched.page.goto(f"{watched.site_url}/{page}")
+            links, small = watched.page.evaluate(SMALL_TARGETS)
+            listed += links > 0
+            problems += [f"{page}: {target}" for target in small]
+        assert listed >= 20, "the pages lost their 'On this page' lists"
+        assert not problems, "\n".join(problems)
+        # What Furo draws without the site's rule: 14 px lines, which the check sees.
+        watched.page.goto(f"{watched.site_url}/docs/what-changed.html")
+        watched.page.add_style_tag(content=".toc-tree a.reference {display: inline !important; min-height: 0}")
+        assert watched.page.evaluate(SMALL_TARGETS)[1], "the check cannot see a small target"
+    finally:
+        watched.close()

@@ -13,11 +13,16 @@ docs/release-history.json, which is committed. Here:
 - ``{since}`change``` writes a change's first release in a sentence ("Keras 3.12"),
   linked to its row of the generated page; a change the record does not bracket is a
   build warning.
-- ``{release-history}`` renders the record's tables on docs/what-changed.md.
+- ``{release-history} answers`` opens docs/what-changed.md for a reader on an older Keras:
+  a picker of the releases (docs/_static/releases.js) and, for each release, what differs
+  there from the pages (built with the newest), in words (:func:`differences`); the build
+  warns where the record contradicts it (:func:`answer_problems`). The other
+  ``{release-history}`` kinds render the record's tables below it.
 """
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from functools import cache
@@ -132,6 +137,60 @@ def in_range(record: dict) -> str:
             else f"On {name}, the record proves no range: Keras {span[1]} fails a page there, or has not run there."
         )
     return " ".join(sentences)
+
+
+# --- What a reader on an older release meets that the pages do not show --------------------------
+
+
+def behaviours(changes: dict = CHANGES) -> list[list[str]]:
+    """The changes grouped by the behaviour they change, each group oldest first: a change
+    that ``follows`` another joins its group."""
+
+    def origin(key: str) -> str:
+        while changes[key].follows:
+            key = changes[key].follows
+        return key
+
+    groups: dict[str, list[str]] = {}
+    for key in sorted(changes, key=lambda key: minor(changes[key].first)):
+        groups.setdefault(origin(key), []).append(key)
+    return list(groups.values())
+
+
+def differences(version: str, changes: dict = CHANGES) -> list[tuple[str, str]]:
+    """What Keras ``version`` (a minor release) does otherwise than the pages, which show the
+    newest: per behaviour, ``(the first change version lacks, the behaviour's newest change)``
+    (the first's ``before`` is what the reader meets; the newest's ``now`` what the pages show),
+    unless the newest restores just that. Wrong results without an error (``silent``) first."""
+    found = []
+    for group in behaviours(changes):
+        lacking = [key for key in group if minor(version) < minor(changes[key].first)]
+        if not lacking or (changes[group[-1]].restores and len(group) > 1 and lacking[0] == group[-2]):
+            continue
+        found.append((lacking[0], group[-1]))
+    return sorted(found, key=lambda pair: (not changes[pair[0]].silent, minor(changes[pair[0]].first)))
+
+
+def answer_problems(record: dict, version: str) -> list[str]:
+    """Where the record contradicts what docs/what-changed.md tells a reader on Keras
+    ``version``: no run of it, a change whose branch held there is not the one its first
+    release implies (old before it, new from it), or a wrong result without an error whose
+    probed scope does not reach the release."""
+    run = record["releases"].get(version)
+    if run is None:
+        return [f"Keras {version} is not in the record"]
+    problems = []
+    for key, change in CHANGES.items():
+        expected = "new" if minor(version) >= minor(change.first) else "old"
+        held = run["branches"].get(key)
+        if held is not None and held != expected:
+            problems.append(f"on Keras {run['keras']}, the {held} branch of {key} held; the page says the {expected}")
+    for key, _ in differences(version):
+        if CHANGES[key].silent:
+            _, _, (first, last), _ = parse_scope(CHANGES[key].silent.rpartition("<")[2].rstrip(">"))
+            if not minor(first) <= minor(version) <= minor(last):
+                problems.append(f"{key}: its silent scope does not reach Keras {version}")
+    return problems
 
 
 # --- Probes: what a sentence about a backend or a release may claim ------------------------------
@@ -312,6 +371,20 @@ class ProbeTable(SphinxDirective):
         return [container]
 
 
+#: The picker's choices besides the releases, and the page Keras 2's readers go to.
+OLDER, KERAS_2, KERAS_2_PAGE = "older-releases", "keras-2", "examples/keras-2-vs-keras-3"
+
+
+def answer_id(version: str) -> str:
+    """The id of a release's answer, which the picker shows: ``3.12`` -> ``keras-3-12``."""
+    return "keras-" + version.replace(".", "-")
+
+
+def _and(words: list[str]) -> str:
+    """``["TensorFlow", "JAX", "PyTorch"]`` -> "TensorFlow, JAX and PyTorch"."""
+    return " and ".join([", ".join(words[:-1]), words[-1]] if len(words) > 1 else words)
+
+
 def _ran(run: dict | None, version: str) -> str:
     return f"Keras {version} ({run['keras']} executed)" if run else f"Keras {version} (not in the record)"
 
@@ -337,8 +410,10 @@ class ReleaseHistory(SphinxDirective):
             lines, keys = [in_range(record)], []
         elif which == "probes":
             return self._probes(record)
+        elif which == "answers":
+            return self._answers(record)
         else:
-            raise self.error(f"release-history: {which!r} is not 'range', 'changes', 'releases' or 'probes'")
+            raise self.error(f"release-history: {which!r} is not 'answers', 'range', 'changes', 'releases' or 'probes'")
         container = nodes.container()
         self.state.nested_parse(StringList(lines, source=self.env.docname), self.content_offset, container)
         for key, row in zip(keys, list(container.findall(nodes.row))[1:] if keys else [], strict=False):
@@ -347,23 +422,156 @@ class ReleaseHistory(SphinxDirective):
             next(row.findall(nodes.paragraph)).insert(0, target)
         return container.children
 
+    def _link(self, page: str) -> str:
+        """A Markdown link to ``page`` (``examples/x#anchor``), named by the page's title."""
+        path, _, anchor = page.partition("#")
+        title = page_title(Path(self.env.srcdir) / f"{path}.md")
+        return f"[{_cell(title)}](/{path}.md{'#' + anchor if anchor else ''})"
+
+    def _answers(self, record: dict) -> list[nodes.Node]:
+        """The page's opening: its answer in a sentence, the release picker, and for every
+        release in the record (newest first), for Keras 2 and for releases older than the
+        oldest executed, what a reader there meets that the pages do not show."""
+        versions = [version for version in reversed(keras_minors()) if version in record["releases"]]
+        if not versions:
+            raise self.error("release-history answers: the record (docs/release-history.json) has no release")
+        newest, oldest = record["releases"][versions[0]]["keras"], record["releases"][versions[-1]]["keras"]
+        for key in CHANGES:
+            if problems := bracket(record, key, pages_branching_on(Path(self.env.srcdir)).get(key, [])):
+                logger.warning(f"release-history: the record does not bracket {key}: " + "; ".join(problems))
+        silent = [CHANGES[key] for key in CHANGES if CHANGES[key].silent]
+        count = len(behaviours())
+        wrong = (
+            f", {'one' if len(silent) == 1 else len(silent)} of them a wrong result without an error before "
+            + " or ".join(f"Keras {change.first}" for change in silent)
+            if silent
+            else ""
+        )
+        opening = (
+            f"**The pages show Keras {newest}; on an older Keras 3 release, down to {oldest}, up to {count} of "
+            f"the behaviours they show differ{wrong}: pick your release to see which.**"
+        )
+        options = [("", "choose yours")]
+        options += [
+            (answer_id(version), f"Keras {version}" + (" (the pages')" if i == 0 else ""))
+            for i, version in enumerate(versions)
+        ]
+        options += [(OLDER, f"older than Keras {oldest}"), (KERAS_2, "Keras 2 / tf.keras")]
+        picker = (
+            '<div class="release-picker" id="release-picker" hidden>\n'
+            '<label for="release-choice">Your Keras release</label>\n'
+            '<select id="release-choice" aria-controls="release-answers">\n'
+            + "".join(f'<option value="{value}">{html.escape(text)}</option>\n' for value, text in options)
+            + "</select>\n</div>\n"
+        )
+        top = nodes.container()
+        self.state.nested_parse(StringList([opening], source=self.env.docname), self.content_offset, top)
+        found: list[nodes.Node] = [*top.children, nodes.raw("", picker, format="html")]
+        answers = nodes.container(ids=["release-answers"], classes=["release-answers"])
+        for version in versions:
+            for problem in answer_problems(record, version):
+                logger.warning(
+                    f"release-history: the record contradicts the answer for Keras {version}: {problem}",
+                    location=(self.env.docname, self.lineno),
+                )
+            self._answer(
+                answers, answer_id(version), f"On Keras {version}", self._release_lines(record, version, newest)
+            )
+        self._answer(
+            answers,
+            OLDER,
+            f"Older than Keras {oldest}",
+            [
+                f"This site does not execute Keras releases older than {oldest}: nothing on these pages is checked on "
+                f"them. The oldest it executes is Keras {oldest}; what differs there is "
+                f"{{ref}}`under Keras {versions[-1]} <{answer_id(versions[-1])}>`.",
+            ],
+        )
+        self._answer(
+            answers,
+            KERAS_2,
+            "Keras 2 or tf.keras",
+            [
+                f"These pages are Keras 3. {self._link(KERAS_2_PAGE)} runs Keras 2 (`tf.keras` before TensorFlow 2.16, "
+                "or tf-keras) beside Keras 3 and says what differs between them.",
+            ],
+        )
+        found.append(answers)
+        return found
+
+    def _answer(self, parent: nodes.Element, ident: str, heading: str, lines: list[str]) -> None:
+        """One release's answer, folded under its heading (not in "On this page") and its lines."""
+        section = release_answer(ids=[ident], names=[ident], heading=heading)
+        self.state.document.note_explicit_target(section)
+        self.state.nested_parse(StringList(lines, source=self.env.docname), self.content_offset, section)
+        parent += section
+
+    def _release_lines(self, record: dict, version: str, newest: str) -> list[str]:
+        """What differs on Keras ``version`` from the pages, in Markdown."""
+        run = record["releases"][version]
+        srcdir = Path(self.env.srcdir)
+        passed, failing = [], []
+        for backend, name in BACKEND_NAMES.items():
+            there = on_backend(run, backend)
+            if there is None:
+                failing.append(f"it has not run on {name}")
+            elif passing(there):
+                passed.append(name)
+            else:
+                pages = sorted(
+                    {page for page, result in (*there["pages"].items(), *there["doctests"].items()) if result != "pass"}
+                )
+                titles = ", ".join(f"[{_cell(page_title(srcdir / f'{page}.md'))}](/{page}.md)" for page in pages)
+                failing.append(f"on {name}, not every page passes: {titles}")
+        runs = f"every page passes on {_and(passed)}" if passed else "no backend passes every page"
+        lines = [f"Keras {run['keras']}, executed: {runs}{'; ' + '; '.join(failing) if failing else ''}."]
+        differ = differences(version)
+        if not differ:
+            lines.append(
+                f"Nothing the pages show differs: they are built with Keras {newest}."
+                if run["keras"] == newest
+                else "Nothing the pages show differs."
+            )
+            return lines
+        lines += ["", "What differs from the pages:", ""]
+        for key, latest in differ:
+            change, shown = CHANGES[key], CHANGES[latest]
+            backend = BACKEND_NAMES.get(change.backend, "")
+            where = f" (on {backend})" if backend and backend not in change.title else ""
+            where = f", {{scope}}`{change.silent}`" if change.silent else where  # where it is wrong, probed
+            said = (
+                f"**{change.title}**{where}: on Keras {version}, {change.before}; the pages show Keras "
+                f"{shown.first} and newer, where {shown.now} ({self._link(change.page)})."
+            )
+            if change.silent:  # a warning in words, not in colour alone
+                lines += ["", ":::{admonition} Warning: a wrong result, without an error", ":class: warning"]
+                lines += [said, ":::", ""]
+            else:
+                lines.append(f"- {said}")
+        return lines
+
     def _changes(self, record: dict) -> tuple[list[str], list[str]]:
         rows = [
-            "| what changed | first release | the release before it | explained on | why |",
+            "| what changed | first release | the release before it | explained on | the source line |",
             "| --- | --- | --- | --- | --- |",
         ]
         keys = sorted(CHANGES, key=lambda key: (minor(CHANGES[key].first), key))
         for key in keys:
             change = CHANGES[key]
             first, before = record["releases"].get(change.first), record["releases"].get(previous(change.first))
-            page, _, anchor = change.page.partition("#")
-            title = page_title(Path(self.env.srcdir) / f"{page}.md")
-            link = f"[{_cell(title)}](/{page}.md{'#' + anchor if anchor else ''})"
-            why = f"{{keras-source}}`Keras's source <{change.why}>`" if change.why else "not cited"
+            why = (
+                f"{{keras-source}}`Keras's source at {change.first} <{change.why}>`"
+                if change.why
+                else "no source line states it"
+            )
             backend = f" (on the {BACKEND_NAMES[change.backend]} backend)" if change.backend else ""
+            warning = (  # the words say it, not a colour
+                f"**Warning: a wrong result, without an error,** {{scope}}`{change.silent}`: " if change.silent else ""
+            )
             rows.append(
                 f"| {_cell(change.now)}{backend} | {_ran(first, change.first)} | "
-                f"{_ran(before, previous(change.first))}: {_cell(change.before)} | {link} | {why} |"
+                f"{_ran(before, previous(change.first))}: {warning}{_cell(change.before)} | "
+                f"{self._link(change.page)} | {why} |"
             )
         return rows, keys
 
@@ -387,7 +595,7 @@ class ReleaseHistory(SphinxDirective):
 
     def _releases(self, record: dict) -> list[str]:
         rows = [
-            "| Keras | with | pages that pass (TensorFlow; JAX; PyTorch) | branches that held | executed |",
+            "| Keras | with | pages that pass (TensorFlow; JAX; PyTorch) | which behaviours held | executed |",
             "| --- | --- | --- | --- | --- |",
         ]
         for version in keras_minors():
@@ -412,7 +620,14 @@ class ReleaseHistory(SphinxDirective):
                 failing += sorted(f"{page} (doctests)" for page, out in there["doctests"].items() if out != "pass")
                 passed = f"all {len(there['pages'])}" if not failing else "not " + ", ".join(failing)
                 result += f"; {BACKEND_NAMES[backend]}: {passed}"
-            held = ", ".join(f"{key}: {branch}" for key, branch in sorted(run["branches"].items()))
+            before = sorted(
+                {
+                    f"{CHANGES[key].title} (as before Keras {CHANGES[key].first})"
+                    for key, branch in run["branches"].items()
+                    if branch == "old"
+                }
+            )
+            held = "; ".join(before) + "; the rest as from their release" if before else "all as the pages show"
             stack = (  # the backends page runs JAX and PyTorch beside TensorFlow
                 f"TensorFlow {run['tensorflow']}, tf-keras {run['tf-keras']}, JAX {run['jax']}, "
                 f"PyTorch {run['torch']}, Python {run['python']}"
@@ -421,7 +636,22 @@ class ReleaseHistory(SphinxDirective):
         return rows
 
 
+class release_answer(nodes.General, nodes.Element):  # lower case, as docutils names its nodes
+    """One release's answer: a ``<details>`` that the picker opens (docs/_static/releases.js);
+    without JavaScript the reader opens theirs, and the page is a list of releases until then."""
+
+
+def _visit_answer(translator, node: release_answer) -> None:
+    translator.body.append(translator.starttag(node, "details", CLASS="release-answer"))
+    translator.body.append(f"<summary>{html.escape(node['heading'])}</summary>\n")
+
+
+def _depart_answer(translator, node: release_answer) -> None:
+    translator.body.append("</details>\n")
+
+
 def setup(app):
+    app.add_node(release_answer, html=(_visit_answer, _depart_answer))
     app.add_role("since", Since())
     app.add_role("scope", Scope())
     app.add_directive("probe", ProbeTable)

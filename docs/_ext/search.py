@@ -19,11 +19,12 @@ from sphinx.errors import ExtensionError
 #: are in the prose that explains them), what cells print, tables of what a call returned
 #: included (the prose and tables say what it shows; errors, which readers paste, stay), and
 #: cells tagged `not-in-search` (the 96-row table, which would outrank every page that
-#: explains a call). So no listing or printout
-#: outranks the prose that answers.
+#: explains a call), and the release page's answer per release (docs/_ext/history.py), which
+#: repeats, release after release, the words its table of changes holds once. So no listing,
+#: printout or repetition outranks the prose that answers.
 NOT_SEARCHED = (
     "a.headerlink", "p.page-downloads", ".cell_input", ".output.stream", ".output.text_plain", "table.returned",
-    ".tag_not-in-search",
+    ".tag_not-in-search", ".release-answer",
 )  # fmt: skip
 
 
