@@ -47,6 +47,11 @@ def words(text: str) -> str:
     return " ".join(text.split())
 
 
+def letters(text: str) -> str:
+    """Text as letters and digits alone: the same however the index spaced or punctuated it."""
+    return "".join(character for character in text.lower() if character.isalnum())
+
+
 def test_code_listings_and_printed_output_are_not_in_the_index(built_site: Path) -> None:
     indexed = indexed_pages(built_site)
     found, checked = [], 0
@@ -69,19 +74,37 @@ def test_a_page_s_keywords_are_searched_with_its_text(built_site: Path) -> None:
     assert "many-to-one" in with_keywords["examples/lstm-last-output.html"]
 
 
-def ranked(watched: WatchedPage, query: str) -> list[str]:
-    """The pages the search page lists for ``query``, best first, relative to the site's root."""
+#: What the search page shows of its first three results: each one's link, excerpt (null where
+#: Pagefind shows none, as above a list of sections that does not start at the page's top) and tags,
+#: and its sections (Pagefind's sub-results: link, heading, excerpt).
+SHOWN = """() => Array.from(document.querySelectorAll("li.pagefind-ui__result")).slice(0, 3).map(li => ({
+  url: li.querySelector(".pagefind-ui__result-title a").href,
+  excerpt: li.querySelector(":scope > div > .pagefind-ui__result-excerpt")?.textContent ?? null,
+  tags: Array.from(li.querySelectorAll(".pagefind-ui__result-tag")).map(tag => tag.textContent),
+  sections: Array.from(li.querySelectorAll(".pagefind-ui__result-nested")).map(nested => ({
+    url: nested.querySelector("a").href, heading: nested.querySelector("a").textContent,
+    excerpt: nested.querySelector(".pagefind-ui__result-excerpt")?.textContent || ""})),
+}))"""
+
+
+def relative(link: str) -> str:
+    """A link on the search page, relative to the site's root, with its #fragment."""
+    parts = urllib.parse.urlsplit(link)
+    return parts.path.lstrip("/") + (f"#{parts.fragment}" if parts.fragment else "")
+
+
+def shown(watched: WatchedPage, query: str) -> list[dict]:
+    """What the search page shows for ``query``: its first three results, best first."""
     watched.page.goto(f"{watched.site_url}/search.html?q={urllib.parse.quote(query)}")
     watched.page.wait_for_function(DONE, timeout=15_000)
-    links = watched.page.eval_on_selector_all(RESULTS, "links => links.map(a => a.href)")
-    return [urllib.parse.urlsplit(link).path.lstrip("/") for link in links]
+    return watched.page.evaluate(SHOWN)
 
 
 @pytest.fixture(scope="module")
-def rankings(browser, site_url: str) -> dict[str, list[str]]:
+def results(browser, site_url: str) -> dict[str, list[dict]]:
     watched = WatchedPage(browser, site_url)
     try:
-        found = {query["query"]: ranked(watched, query["query"]) for query in QUERIES}
+        found = {query["query"]: shown(watched, query["query"]) for query in QUERIES}
         # Leaving a page aborts the result excerpts it was still fetching: not a failure.
         assert not [p for p in watched.problems if "net::ERR_ABORTED" not in p], watched.problems
         return found
@@ -89,10 +112,82 @@ def rankings(browser, site_url: str) -> dict[str, list[str]]:
         watched.close()
 
 
+@pytest.fixture(scope="module")
+def rankings(results: dict[str, list[dict]]) -> dict[str, list[str]]:
+    """The pages the search page lists for each query, best first, relative to the site's root."""
+    return {query: [relative(result["url"]) for result in found] for query, found in results.items()}
+
+
 def test_the_query_set_names_pages_that_exist(built_site: Path) -> None:
     assert len(QUERIES) >= 30 and len({q["query"] for q in QUERIES}) == len(QUERIES)
     missing = [q for q in QUERIES if not (built_site / q["answer"]).is_file()]
     assert not missing, missing
+    headings = [q for q in QUERIES if "section" in q and section_of(built_site / q["answer"], q["section"]) is None]
+    assert not headings, f"no heading with these ids: {headings}"
+
+
+def section_of(page: Path, fragment: str):
+    """The section a #fragment of ``page`` leads to, if the fragment is a heading's id."""
+    heading = BeautifulSoup(page.read_text(), "html.parser").find(id=fragment)
+    if heading is None or heading.name not in ("h1", "h2", "h3", "h4", "h5", "h6"):
+        return None
+    return heading.parent
+
+
+@pytest.mark.browser
+def test_a_pasted_error_leads_to_the_section_that_holds_it(built_site: Path, results: dict[str, list[dict]]) -> None:
+    """A result links to the section that matched, with its heading: for an error pasted
+    whole, the first section of the first result holds that error."""
+    pasted = [q for q in QUERIES if "section" in q and "Error" in q["query"]]
+    assert len(pasted) >= 5, pasted
+    wrong = []
+    for query in pasted:
+        first = results[query["query"]][0]
+        target = relative((first["sections"] or [first])[0]["url"])
+        page, _, fragment = target.partition("#")
+        section = section_of(built_site / page, fragment) if fragment else None
+        message = words(query["query"]).split(": ", 1)[-1]
+        if section is None or message not in words(section.get_text()):
+            wrong.append(f"{query['query']!r}: {target}, not {query['answer']}#{query['section']}")
+        elif first["sections"][0]["heading"] != words(section.find(id=fragment).get_text()).rstrip("¶"):
+            wrong.append(f"{query['query']!r}: {target} is shown as {first['sections'][0]['heading']!r}")
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.browser
+def test_results_lead_to_the_section_that_answers(results: dict[str, list[dict]]) -> None:
+    with_section = [q for q in QUERIES if "section" in q]
+    led = [
+        q
+        for q in with_section
+        if [relative(s["url"]) for r in results[q["query"]][:1] for s in r["sections"][:1]]
+        == [f"{q['answer']}#{q['section']}"]
+    ]
+    missed = [f"{q['query']!r}: {results[q['query']][:1]}" for q in with_section if q not in led]
+    assert len(led) >= 0.9 * len(with_section), f"{len(led)}/{len(with_section)}:\n" + "\n".join(missed)
+
+
+@pytest.mark.browser
+def test_excerpts_are_prose_without_code_or_keywords(built_site: Path, results: dict[str, list[dict]]) -> None:
+    """Every excerpt the search page shows is a run of the page's prose (its text without the
+    blocks of code and printouts), never the code the index keeps for pasted errors, and no
+    result shows the keywords a page is searched with."""
+    prose, wrong = {}, []
+    for query, found in results.items():
+        for result in found:
+            assert not result["tags"], f"{query!r}: {result['url']} shows {result['tags']}"
+            for url, excerpt in [(result["url"], result["excerpt"])] * (result["excerpt"] is not None) + [
+                (s["url"], s["excerpt"]) for s in result["sections"]
+            ]:
+                page = relative(url).partition("#")[0]
+                if page not in prose:
+                    article = BeautifulSoup((built_site / page).read_text(), "html.parser").find("article")
+                    for block in article.select("pre, .headerlink"):
+                        block.decompose()
+                    prose[page] = letters(article.get_text())
+                if not letters(excerpt) or letters(excerpt.removesuffix("…")) not in prose[page]:
+                    wrong.append(f"{query!r}: {url}: {excerpt[:100]!r}")
+    assert not wrong, f"{len(wrong)} excerpts not in the pages' prose:\n" + "\n".join(wrong[:10])
 
 
 @pytest.mark.browser
