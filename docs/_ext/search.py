@@ -27,11 +27,12 @@ from sphinx.errors import ExtensionError
 #: are in the prose that explains them), what cells print, tables of what a call returned
 #: included (the prose and tables say what it shows; errors, which readers paste, stay), and
 #: cells tagged `not-in-search` (the 96-row table, which would outrank every page that
-#: explains a call). So no listing or printout
-#: outranks the prose that answers.
+#: explains a call), and a form's fields (the explorer's labels and options name every
+#: layer, and hold no sentence to show). So no listing, printout or form outranks the prose
+#: that answers.
 NOT_SEARCHED = (
     "a.headerlink", "p.page-downloads", ".cell_input", ".output.stream", ".output.text_plain", "table.returned",
-    ".tag_not-in-search",
+    ".tag_not-in-search", "fieldset",
 )  # fmt: skip
 
 
