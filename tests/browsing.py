@@ -14,6 +14,17 @@ INSTALL_HINT = (
     "`apt-get install chromium` (/usr/bin/chromium), or name another Chromium or Chrome in $CHROMIUM."
 )
 
+# Whether the keyboard's focus shows on the element that has it: an outline 2 px wide or more,
+# or the browser's own focus ring (outline-style: auto, drawn to be seen on any background),
+# on an element that is seen at all.
+FOCUS_SHOWN = """async () => {
+  await Promise.all(document.activeElement.getAnimations().map(animation => animation.finished));  // a fade in
+  const style = getComputedStyle(document.activeElement);
+  const ring = style.outlineStyle === "auto", width = parseFloat(style.outlineWidth);
+  const outline = ring || (style.outlineStyle !== "none" && width >= 2);
+  return outline && parseFloat(style.opacity) === 1;
+}"""
+
 
 class WatchedPage:
     """A browser page that records everything that went wrong: console errors, uncaught

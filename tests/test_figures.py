@@ -47,9 +47,11 @@ def test_every_picture_states_its_size_in_the_proportions_of_its_file(built_site
             assert abs(int(image["width"]) / int(image["height"]) - width / height) < 0.01, (name, image["src"])
 
 
-# Where the last section of the page starts, from the top of the document, in CSS pixels.
+# Where the last section of the page starts (its heading, which holds the section's id:
+# docs/_ext/search.py), from the top of the document, in CSS pixels.
 LAST_SECTION_TOP = (
-    "() => [...document.querySelectorAll('article section[id]')].pop().getBoundingClientRect().top + scrollY"
+    "() => [...document.querySelectorAll('article :is(h2, h3, h4, h5, h6)[id]')].pop().getBoundingClientRect().top"
+    " + scrollY"
 )
 
 

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
-from browsing import WatchedPage
+from browsing import FOCUS_SHOWN, WatchedPage
 from serving import serve, url_of
 from site_pages import html_pages
 
@@ -229,14 +229,6 @@ def test_the_checks_catch_a_page_built_to_break_them(browser, tmp_path: Path) ->
     for shown in (phone, desktop):
         wide = re.search(r"an output (\d+) px wide in a (\d+) px box: ValueError: When using stateful", shown)
         assert wide and int(wide[1]) > 3000 > int(wide[2]), shown
-
-
-# What the keyboard's focus looks like on an element: its outline, and whether it is seen at all.
-FOCUS_SHOWN = """async () => {
-  await Promise.all(document.activeElement.getAnimations().map(animation => animation.finished));  // a fade in
-  const style = getComputedStyle(document.activeElement);
-  return style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2 && parseFloat(style.opacity) === 1;
-}"""
 
 
 def focus_problems(page) -> list[str]:

@@ -73,9 +73,12 @@ class Visit:
     images_without_alt: list[str] = field(default_factory=list)
 
 
-def visit(watched: WatchedPage, page: str, view: str, axe_source: str) -> Visit:
+def visit(watched: WatchedPage, page: str, view: str, axe_source: str, drawn: str | None = None) -> Visit:
+    """Visit ``page`` in ``view``, once what a script draws there (the selector ``drawn``) is in."""
     result = Visit(page, view)
     watched.page.goto(f"{watched.site_url}/{page}")  # returns once the page and what it loads are in
+    if drawn:
+        watched.page.wait_for_selector(drawn)
     theme = VIEWS[view][0]
     shown = watched.page.evaluate("() => document.body.dataset.theme")
     if shown != theme:
@@ -167,6 +170,26 @@ def test_every_request_the_browser_makes_succeeds_favicon_included(site: Crawl) 
 def test_every_page_passes_axe_core_in_light_and_dark_themes_and_on_a_phone(site: Crawl) -> None:
     violations = report(site)["axe"]
     assert not violations, f"{len(violations)} axe-core violations:\n" + "\n".join(violations)
+
+
+def test_the_search_page_s_results_pass_axe_core_in_light_and_dark_themes_and_on_a_phone(
+    browser, site_server, axe_source: str
+) -> None:
+    """The crawl sees the search page before a query; its results (links, sections, excerpts
+    with the query's words marked) are drawn by docs/_static/search.js, and checked here."""
+    failures = []
+    for view, (theme, window) in VIEWS.items():
+        watched = WatchedPage(browser, url_of(site_server), viewport=window)
+        watched.context.add_init_script(f"localStorage.setItem('theme', '{theme}')")
+        try:
+            seen = visit(
+                watched, "search.html?q=stateful%20reset", view, axe_source, "#search-results .search-sections mark"
+            )
+        finally:
+            watched.close()
+        failures += [f"{view}: {rule['id']} ({rule['impact']}): {rule['targets'][:3]}" for rule in seen.violations]
+        failures += [f"{view}: {problem}" for problem in seen.problems + seen.low_contrast]
+    assert not failures, "\n".join(failures)
 
 
 def test_text_axe_core_could_not_judge_has_enough_contrast(site: Crawl) -> None:
