@@ -95,9 +95,15 @@ def bracket(record: dict, change: str, pages: list[str]) -> list[str]:
     return problems
 
 
+def failing(run: dict) -> list[str]:
+    """The pages, then the pages' doctests (``page (doctests)``), that did not pass in one run."""
+    pages = sorted(page for page, result in run["pages"].items() if result != "pass")
+    return pages + sorted(f"{page} (doctests)" for page, result in run["doctests"].items() if result != "pass")
+
+
 def passing(run: dict) -> bool:
     """Whether every page and every page's doctests passed in one release's run."""
-    return all(result == "pass" for result in (*run["pages"].values(), *run["doctests"].values()))
+    return not failing(run)
 
 
 def on_backend(run: dict, backend: str) -> dict | None:
@@ -510,21 +516,19 @@ class ReleaseHistory(SphinxDirective):
         """What differs on Keras ``version`` from the pages, in Markdown."""
         run = record["releases"][version]
         srcdir = Path(self.env.srcdir)
-        passed, failing = [], []
+        passed, short = [], []
         for backend, name in BACKEND_NAMES.items():
             there = on_backend(run, backend)
             if there is None:
-                failing.append(f"it has not run on {name}")
+                short.append(f"it has not run on {name}")
             elif passing(there):
                 passed.append(name)
             else:
-                pages = sorted(
-                    {page for page, result in (*there["pages"].items(), *there["doctests"].items()) if result != "pass"}
-                )
+                pages = sorted({page.removesuffix(" (doctests)") for page in failing(there)})
                 titles = ", ".join(f"[{_cell(page_title(srcdir / f'{page}.md'))}](/{page}.md)" for page in pages)
-                failing.append(f"on {name}, not every page passes: {titles}")
+                short.append(f"on {name}, not every page passes: {titles}")
         runs = f"every page passes on {_and(passed)}" if passed else "no backend passes every page"
-        lines = [f"Keras {run['keras']}, executed: {runs}{'; ' + '; '.join(failing) if failing else ''}."]
+        lines = [f"Keras {run['keras']}, executed: {runs}{'; ' + '; '.join(short) if short else ''}."]
         differ = differences(version)
         if not differ:
             lines.append(
@@ -604,8 +608,7 @@ class ReleaseHistory(SphinxDirective):
                 rows.append(f"| {version} | not in the record | | | |")
                 continue
             pages = run["pages"]
-            failed = sorted(page for page, result in pages.items() if result != "pass")
-            failed += sorted(f"{page} (doctests)" for page, result in run["doctests"].items() if result != "pass")
+            failed = failing(run)
             result = (
                 f"all {len(pages)}"
                 if not failed
@@ -616,9 +619,8 @@ class ReleaseHistory(SphinxDirective):
                 if there is None:
                     result += f"; {BACKEND_NAMES[backend]}: not run"
                     continue
-                failing = sorted(page for page, outcome in there["pages"].items() if outcome != "pass")
-                failing += sorted(f"{page} (doctests)" for page, out in there["doctests"].items() if out != "pass")
-                passed = f"all {len(there['pages'])}" if not failing else "not " + ", ".join(failing)
+                failed_there = failing(there)
+                passed = f"all {len(there['pages'])}" if not failed_there else "not " + ", ".join(failed_there)
                 result += f"; {BACKEND_NAMES[backend]}: {passed}"
             before = sorted(
                 {
