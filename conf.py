@@ -29,9 +29,9 @@ os.environ["JUPYTER_PATH"] = os.pathsep.join(
 # The site's own extensions, in docs/_ext: how pages execute (execution.py), links to
 # Keras's source (citations.py), how claims about other environments are proven
 # (provenance.py), what changed in which Keras release (history.py), the pages' code to
-# download (downloads.py, from reader_code.py), pages on a phone (small_screens.py), files
-# published besides the pages (published.py), and search (search.py); project.py holds
-# what they share with the noxfile and the tests.
+# download (downloads.py, from reader_code.py), code with fewer elements (highlighting.py),
+# pages on a phone (small_screens.py), files published besides the pages (published.py),
+# and search (search.py); project.py holds what they share with the noxfile and the tests.
 sys.path.insert(0, str(ROOT / "docs" / "_ext"))
 from execution import READER_MODULES, cache_key  # noqa: E402
 from project import base_url, served_path  # noqa: E402
@@ -48,6 +48,7 @@ extensions = [
     "provenance",
     "history",  # docs/_ext: {since}`change` and the tables of what changed in which Keras release
     "downloads",  # docs/_ext: each notebook page's .ipynb and .py, and the modules it imports
+    "highlighting",  # docs/_ext: code with one element per coloured run, not per token
     "small_screens",  # docs/_ext: tables as cards, unbroken shapes, figures that scroll sideways
     "published",  # docs/_ext: shapes.json, robots.txt, sitemap, descriptions, deferred scripts
     "search",  # docs/_ext: the Pagefind index the search page reads

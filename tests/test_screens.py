@@ -174,6 +174,38 @@ def test_in_the_dark_theme_no_figure_is_a_bright_rectangle(browser, site_server,
     assert not problems, "\n".join(problems)
 
 
+# Spans in highlighted code that change nothing a reader sees, in the light theme and then the
+# dark (Furo switches on body[data-theme]): each one is an element the browser styles and lays
+# out for nothing (docs/_ext/highlighting.py formats such tokens as plain text).
+DRAWN = ["color", "font-weight", "font-style", "text-decoration-line", "background-color", "border-style"]
+WASTED_SPANS = """(drawn) => {
+  const spans = Array.from(document.querySelectorAll(".highlight pre span")).filter(s => s.textContent);
+  const looks = () => spans.map(span => {
+    const [own, around] = [getComputedStyle(span), getComputedStyle(span.parentElement)];
+    return drawn.every(property => own.getPropertyValue(property) === around.getPropertyValue(property));
+  });
+  const theme = document.body.dataset.theme, light = (document.body.dataset.theme = "light", looks());
+  const dark = (document.body.dataset.theme = "dark", looks());
+  document.body.dataset.theme = theme;
+  return spans.filter((span, i) => light[i] && dark[i]).map(span => span.textContent);
+}"""
+
+
+def wasted_spans(watched: WatchedPage, page: str) -> list[str]:
+    watched.page.goto(f"{watched.site_url}/{page}")
+    wasted = watched.page.evaluate(WASTED_SPANS, DRAWN)
+    return [f"{page}: {len(wasted)} spans drawn as the text around them, such as {wasted[:5]}"] if wasted else []
+
+
+def test_highlighted_code_spends_no_element_on_a_token_drawn_as_plain_text(browser, site_server, pages) -> None:
+    watched = WatchedPage(browser, url_of(site_server))
+    try:
+        problems = [problem for page in pages for problem in wasted_spans(watched, page)]
+    finally:
+        watched.close()
+    assert not problems, "\n".join(problems)
+
+
 # A page that breaks each check: a wide table, a shape in a narrow cell, a figure with 6 px
 # labels, and a white picture that the dark theme leaves white.
 BROKEN = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>broken</title>
@@ -189,7 +221,7 @@ BROKEN = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>br
 <div class="figure-scroll" style="overflow-x: auto">
 <img src="wide.svg" alt="a wide figure" style="max-width: none"></div>
 <img src="white.svg" alt="a white rectangle" width="200" height="100">
-<div class="highlight"><pre><span style="text-decoration: underline">numpy</span></pre></div>
+<div class="highlight"><pre><span style="text-decoration: underline">numpy</span>.<span>zeros</span></pre></div>
 <div class="cell_output"><pre style="white-space: pre">ValueError: PLANTED</pre></div>
 </article></body></html>
 """.replace("PLANTED", "When using stateful=True in a RNN, the batch size must be static. " * 6)  # about 3,000 px
@@ -216,6 +248,11 @@ def test_the_checks_catch_a_page_built_to_break_them(browser, tmp_path: Path) ->
         phone = "\n".join(check(browser, server, ["index.html"], "phone"))
         dark = "\n".join(check(browser, server, ["index.html"], "dark"))
         desktop = "\n".join(check(browser, server, ["index.html"], "desktop"))
+        watched = WatchedPage(browser, url_of(server))
+        try:
+            wasted = wasted_spans(watched, "index.html")
+        finally:
+            watched.close()
     assert "a table" in phone and "wide on a 390 px screen" in phone, phone
     assert "a shape breaks inside: (batch, timesteps, units)" in phone, phone
     assert "a shape runs out of its box: (batch, timesteps, features)" in phone, phone
@@ -226,6 +263,7 @@ def test_the_checks_catch_a_page_built_to_break_them(browser, tmp_path: Path) ->
     assert "a figure that scrolls sideways: wide.svg" in phone, phone
     assert "mean luminance 1.00" in dark and "white.svg" in dark, dark
     assert "code underlined like a link: numpy" in dark, dark
+    assert wasted == ["index.html: 1 spans drawn as the text around them, such as ['zeros']"], wasted
     for shown in (phone, desktop):
         wide = re.search(r"an output (\d+) px wide in a (\d+) px box: ValueError: When using stateful", shown)
         assert wide and int(wide[1]) > 3000 > int(wide[2]), shown
