@@ -4,7 +4,6 @@ Every setting that differs from Sphinx's or MyST-NB's default says why.
 """
 
 import os
-import sys
 from importlib import metadata
 from pathlib import Path
 
@@ -17,42 +16,38 @@ copyright = "2026, " + author
 # The site is built on TensorFlow: a reader's ~/.keras/keras.json must not change that;
 # `nox -s backends` sets KERAS_BACKEND to execute every page on JAX and PyTorch too.
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-# Pages run in the "python3" kernel defined in docs/_kernel: ipykernel's own, except that
+# Pages run in the "python3" kernel defined in site_build/kernel: ipykernel's own, except that
 # what C++ libraries write straight to file descriptor 2 (TensorFlow's start-up chatter,
 # which no environment variable silences) goes to the build log instead of the page, and
 # an error shows as its message, not Keras's internal frames (xmode Minimal). Python's
 # warnings still reach the page, where nb_output_stderr below fails the build.
 os.environ["JUPYTER_PATH"] = os.pathsep.join(
-    filter(None, [str(ROOT / "docs" / "_kernel"), os.environ.get("JUPYTER_PATH")])
+    filter(None, [str(ROOT / "site_build" / "kernel"), os.environ.get("JUPYTER_PATH")])
 )
 
-# The site's own extensions, in docs/_ext: how pages execute (execution.py), links to
-# Keras's source (citations.py), how claims about other environments are proven
-# (provenance.py), what changed in which Keras release (history.py), the pages' code to
-# download (downloads.py, from reader_code.py), code with fewer elements (highlighting.py),
-# pages on a phone (small_screens.py), files published besides the pages (published.py),
-# and search (search.py); project.py holds what they share with the noxfile and the tests.
-sys.path.insert(0, str(ROOT / "docs" / "_ext"))
-from execution import READER_MODULES, cache_key  # noqa: E402
-from project import base_url, served_path  # noqa: E402
+# The site's own extensions: the site_build package, installed with the shared code
+# (`pip install -e .`, as every nox session does), one module per job; imported once the
+# environment above is set.
+from site_build.execution import READER_MODULES, cache_key  # noqa: E402
+from site_build.project import base_url, served_path  # noqa: E402
 
 extensions = [
-    "execution",  # docs/_ext, first: it starts the kernels' warm server while the rest load
+    "site_build.execution",  # first: it starts the kernels' warm server while the rest load
     "myst_nb",  # executes the MyST notebooks and renders their outputs
     "sphinx.ext.doctest",  # `nox -s doctest` checks the shapes the pages print in prose
     "sphinx_copybutton",  # a copy button on every code block
     "notfound.extension",  # a 404 page whose links and styles work at any depth
     "sphinxext.opengraph",  # Open Graph tags, for link previews
-    "citations",  # docs/_ext: {keras-source} links to the lines of the Keras release that built the page
-    # docs/_ext: a sentence about a GPU, another backend or release says how it is proven (a warning if not)
-    "provenance",
-    "history",  # docs/_ext: {since}`change` and the tables of what changed in which Keras release
-    "downloads",  # docs/_ext: each notebook page's .ipynb and .py, and the modules it imports
-    "highlighting",  # docs/_ext: code with one element per coloured run, not per token
-    "small_screens",  # docs/_ext: tables as cards, unbroken shapes, figures that scroll sideways
-    "published",  # docs/_ext: shapes.json, robots.txt, sitemap, descriptions, deferred scripts
-    "search",  # docs/_ext: the Pagefind index the search page reads
-    "differences",  # docs/_ext: what each page prints on JAX and PyTorch, against TensorFlow
+    "site_build.citations",  # {keras-source} links to the lines of the Keras release that built the page
+    # a sentence about a GPU, another backend or release says how it is proven (a warning if not)
+    "site_build.provenance",
+    "site_build.history",  # {since}`change` and the tables of what changed in which Keras release
+    "site_build.downloads",  # each notebook page's .ipynb and .py, and the modules it imports
+    "site_build.highlighting",  # code with one element per coloured run, not per token
+    "site_build.small_screens",  # tables as cards, unbroken shapes, figures that scroll sideways
+    "site_build.published",  # shapes.json, robots.txt, sitemap, descriptions, deferred scripts
+    "site_build.search",  # the Pagefind index the search page reads
+    "site_build.differences",  # what each page prints on JAX and PyTorch, against TensorFlow
 ]
 
 root_doc = "index"
@@ -118,7 +113,7 @@ html_context = {
     "keras_backend": BACKEND_NAMES[os.environ.get("KERAS_BACKEND", "tensorflow")],
 }
 # The modules readers download, each with the page that shows its source: a page whose code
-# imports one offers it beside its own download (docs/_ext/downloads.py).
+# imports one offers it beside its own download (site_build/downloads.py).
 reader_modules = {
     "numpy_rnn": "examples/numpy-reference",
     "keras_torch": "examples/keras-lstm-in-pytorch",
@@ -131,10 +126,10 @@ copybutton_prompt_is_regexp = True
 
 # --- Where the site lives: canonical links, sitemap and robots.txt, Open Graph, 404 page ---
 # SITE_URL if set; else the address Read the Docs is building for; else the Read the Docs URL.
-html_baseurl = base_url()  # docs/_ext/project.py
+html_baseurl = base_url()  # site_build/project.py
 # Every page has a meta description: its front matter's (`myst: {html_meta: {description:
 # ...}}`) if it gives one; else its opening lines, the answer (sphinxext-opengraph); else
-# (the search and 404 pages) this one (docs/_ext/published.py).
+# (the search and 404 pages) this one (site_build/published.py).
 site_description = (
     "What Keras LSTM, GRU and SimpleRNN layers return with return_sequences, return_state and "
     "Bidirectional: which tensors, in which order, with which shapes, shown by code run at build time."

@@ -11,8 +11,9 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "docs" / "_ext"))  # as conf.py, for project.py
-from project import BUILD, INSTALLED, OLDEST, REQUIREMENTS, ROOT, keras_minors, newest_pin, sphinx
+# The bootstrap: site_build.project (standard library only) before anything is installed.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from site_build.project import BUILD, INSTALLED, OLDEST, REQUIREMENTS, ROOT, keras_minors, newest_pin, sphinx
 
 
 def pin(name: str) -> str:
@@ -54,7 +55,7 @@ nox.options.reuse_venv = "yes"  # TensorFlow is a 600 MB install: keep each sess
 # uv links all environments' files from one cache: ~8 GB, not the 21 GB that filled CI's disk
 nox.options.default_venv_backend = "uv|virtualenv"
 os.environ.setdefault("UV_CACHE_DIR", str(ROOT / ".nox" / "_uv"))  # links need the cache on the same disk
-# Every session counts the pages it executes here (docs/_ext/execution.py); `tests` reports the count.
+# Every session counts the pages it executes here (site_build/execution.py); `tests` reports the count.
 EXECUTIONS = Path(os.environ.setdefault("PAGE_EXECUTIONS_LOG", str(BUILD / "page-executions.log")))
 nox.options.sessions = ["tests"]  # plain `nox` runs every check
 

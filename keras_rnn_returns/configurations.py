@@ -10,7 +10,7 @@ return_sequences x return_state; then 24 of the convolutional ones: ConvLSTM1D, 
 x (none, or Bidirectional with its default merge_mode) x the two flags. :func:`table`
 executes each with sizes that differ pairwise (so every dimension maps back to its symbol)
 and returns the data behind the site's complete table and ``shapes.json``, which the table
-page hands to the build (docs/_ext/published.py).
+page hands to the build (site_build/published.py).
 
 >>> CASES[4].call()
 'Bidirectional(LSTM(4, return_sequences=True, return_state=True))'

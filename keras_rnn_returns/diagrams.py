@@ -17,7 +17,7 @@ and resolution are fixed, and the SVG carries no timestamp or version.
 The SVG keeps its text as text, at 9 pt or more: shown at its natural size every label is
 at least 12 px high. Each drawing comes in two layouts: one for wide screens, and one
 drawn for a phone, at most 3.6 inches (346 CSS px) wide, whose time steps run down
-the page; the site shows the one that fits (docs/_ext/small_screens.py).
+the page; the site shows the one that fits (site_build/small_screens.py).
 
 What a call returns, in order, as the pictures label it:
 

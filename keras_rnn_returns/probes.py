@@ -3,7 +3,7 @@
 A page that says what happens on one backend or in some releases ("on PyTorch, from Keras
 3.14 on, too many initial states raise nothing") states what a probe here found. ``nox -s
 history`` runs :func:`run_all` on every Keras 3 minor release, once per backend, and keeps each
-outcome in docs/release-history.json; ``{release-history} probes`` (docs/_ext/history.py)
+outcome in docs/release-history.json; ``{release-history} probes`` (site_build/history.py)
 renders each probe's outcomes as a table on docs/what-changed.md, and the ``{scope}`` role
 checks that a sentence claims no wider a scope than the record shows.
 

@@ -2,7 +2,7 @@
 
 A page that says "from Keras 3.12 on" branches on :func:`since` with the change's name, never
 on a version number of its own; the sentence names the release with ``{since}`name```
-(docs/_ext/history.py), which reads it from :data:`CHANGES`. ``nox -s history`` executes every
+(site_build/history.py), which reads it from :data:`CHANGES`. ``nox -s history`` executes every
 page on the latest patch of every Keras 3 minor release and records, per release, which
 pages passed and which branch of each change held (docs/release-history.json);
 tests/test_history.py fails when a change's first release is not bracketed there by a

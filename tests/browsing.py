@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from chromium import chromium
+from site_build.chromium import chromium
 
 CHROMIUM = chromium()
 INSTALL_HINT = (

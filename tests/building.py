@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from project import ROOT, sphinx
+from site_build.project import ROOT, sphinx
 
 FIXTURE = ROOT / "tests" / "fixture"
 

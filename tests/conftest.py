@@ -1,10 +1,10 @@
 """What the tests share: the pages and the built site, served over HTTP to a headless
 Chromium, and the fixture site that tests break on purpose. Helpers live in modules named
 for their jobs: site_pages.py (this folder; reading pages and built HTML), building.py (this
-folder; builds as nox builds), tools/serving.py (the site as its hosts serve it) and
+folder; builds as nox builds), site_build/serving.py (the site as its hosts serve it) and
 browsing.py (this folder; a browser that records what went wrong); parallel.py (this
-folder) splits the tests between pytest-xdist's workers. pyproject.toml puts
-docs/_ext and tools/ on pytest's path, as conf.py and the tools find them."""
+folder) splits the tests between pytest-xdist's workers. The build's own modules (site_build)
+are installed, as conf.py and the tools find them."""
 
 from __future__ import annotations
 
@@ -17,14 +17,15 @@ import parallel
 import pytest
 from browsing import CHROMIUM, INSTALL_HINT
 from building import FIXTURE
-from chromium import FLAGS as CHROMIUM_ARGS  # tools/chromium.py, which Lighthouse uses too
-from execution import EXECUTIONS_LOG
-from project import BUILD
-from serving import serve, url_of
 from site_pages import HTML
 
+from site_build.chromium import FLAGS as CHROMIUM_ARGS  # site_build/chromium.py, which Lighthouse uses too
+from site_build.execution import EXECUTIONS_LOG
+from site_build.project import BUILD
+from site_build.serving import serve, url_of
+
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")  # the site's; `nox -s backends` sets the others
-# Where page executions are counted (docs/_ext/execution.py): nox's log, or one of pytest's own;
+# Where page executions are counted (site_build/execution.py): nox's log, or one of pytest's own;
 # each pytest-xdist worker its own file beside it (noxfile.py's `executions` reads them all), so
 # that a test counts what it executed, not what another worker's test did meanwhile.
 _log = Path(os.environ.get(EXECUTIONS_LOG, BUILD / "page-executions.log"))

@@ -6,8 +6,8 @@ from __future__ import annotations
 from html.parser import HTMLParser
 from pathlib import Path
 
-from project import BUILD, ROOT
-from reader_code import has_reader_code, notebook_pages, source_notebook
+from site_build.project import BUILD, ROOT
+from site_build.reader_code import has_reader_code, notebook_pages, source_notebook
 
 HTML = BUILD / "html"
 EXAMPLES = sorted((ROOT / "examples").glob("*.md"))

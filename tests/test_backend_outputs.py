@@ -1,4 +1,4 @@
-"""What every page prints on JAX and PyTorch (docs/_ext/differences.py): the committed record
+"""What every page prints on JAX and PyTorch (site_build/differences.py): the committed record
 is what those backends print, and the backends page lists every cell that prints something
 else than on TensorFlow."""
 
@@ -14,10 +14,10 @@ import jupytext
 import nbformat
 import pytest
 from building import build
-from differences import RECORD, difference, label, load, outputs_of
-from project import BUILD
 
 from keras_rnn_returns.show import BACKEND_NAMES
+from site_build.differences import RECORD, difference, label, load, outputs_of
+from site_build.project import BUILD
 
 
 def _stream(text: str) -> dict:

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 
 def test_every_example_page_shows_its_executed_output(built_site: Path) -> None:
     """Every code cell that printed something, and is not hidden on purpose, shows it on
-    its page (the build's outputs.json holds what each cell printed; docs/_ext/differences.py)."""
+    its page (the build's outputs.json holds what each cell printed; site_build/differences.py)."""
     import json
 
     import jupytext
@@ -182,7 +182,7 @@ def test_two_builds_at_once_in_one_folder_both_succeed(fixture_site: Path) -> No
 
 
 def test_pages_run_in_processes_of_their_own_though_kernels_fork_from_one_server(fixture_site: Path) -> None:
-    """The warm kernel server (docs/_kernel) forks each page's kernel from its state right
+    """The warm kernel server (site_build/kernel) forks each page's kernel from its state right
     after its imports: nothing one page does reaches another."""
     mark = "import builtins, os\nprint('pid', os.getpid())\n"
     add_cell(fixture_site / "pages" / "prints.md", mark + "builtins.left_by_another_page = True")

@@ -1,5 +1,5 @@
 """A page that rests a statement on Keras's source links the lines of the Keras release
-that built it (docs/_ext/citations.py's ``{keras-source}`` role), and a citation whose text
+that built it (site_build/citations.py's ``{keras-source}`` role), and a citation whose text
 Keras no longer has fails the build instead of pointing at the wrong lines."""
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 from building import build
-from citations import source_link
 from site_pages import EXAMPLES, html_pages, tags
+
+from site_build.citations import source_link
 
 KERAS_VERSION = metadata.version("keras")
 INSTALLED = Path(importlib.util.find_spec("keras").origin).parent.parent

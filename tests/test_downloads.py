@@ -17,12 +17,12 @@ import jupytext
 import nbformat
 import pytest
 from bs4 import BeautifulSoup
-from execution import READER_MODULES
-from project import ROOT
-from reader_code import imported_modules, reader_notebook, runs_on
 from site_pages import NOTEBOOK_PAGES, downloadable, notebook_id, source_notebook
 
 from keras_rnn_returns.show import BACKEND_NAMES
+from site_build.execution import READER_MODULES
+from site_build.project import ROOT
+from site_build.reader_code import imported_modules, reader_notebook, runs_on
 
 PAGES = [page for page in NOTEBOOK_PAGES if downloadable(page)]
 

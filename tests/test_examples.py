@@ -9,13 +9,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from execution import READER_MODULES, count_execution
 from myst_nb.core.read import read_myst_markdown_notebook
-from project import ROOT
-from reader_code import imported_modules
 from site_pages import EXAMPLES, NOTEBOOK_PAGES
 
 from keras_rnn_returns.configurations import CASES
+from site_build.execution import READER_MODULES, count_execution
+from site_build.project import ROOT
+from site_build.reader_code import imported_modules
 
 HEADER_KEYS = ("jupytext:", "kernelspec:", "file_format: mystnb")
 READER_SOURCE = ROOT / "keras_rnn_returns" / "reference"
@@ -233,13 +233,12 @@ def test_a_quick_test_that_executes_a_page_fails_until_it_is_marked_slow(tmp_pat
 
     test = tmp_path / "test_planted.py"
     test.write_text(
-        "import pytest\nfrom execution import count_execution\n\n"
+        "import pytest\nfrom site_build.execution import count_execution\n\n"
         "def test_quick():\n    count_execution('examples/planted', 'a test')\n\n"
         "@pytest.mark.slow\ndef test_slow():\n    count_execution('examples/planted', 'a test')\n"
     )
-    # -p loads the conftest before pyproject.toml's pythonpath applies: name its folders here.
-    path = os.pathsep.join(str(ROOT / folder) for folder in ("tests", "docs/_ext", "tools"))
-    env = {**os.environ, "PYTHONPATH": path, "PAGE_EXECUTIONS_LOG": str(tmp_path / "log")}
+    # -p loads the conftest before pytest puts its folder on the path: name it here.
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "tests"), "PAGE_EXECUTIONS_LOG": str(tmp_path / "log")}
     command = [sys.executable, "-m", "pytest", "-p", "conftest", "-p", "no:cacheprovider", "-q", "-rA", str(test)]
     ran = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
 

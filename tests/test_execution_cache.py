@@ -1,6 +1,6 @@
 """Each page executes once per environment: `nox -s versions` and `nox -s backends` execute
 into the build's own cache, keyed on the shared code, the installed versions and the
-backend (docs/_ext/execution.py's cache_key), so an environment the build already ran
+backend (site_build/execution.py's cache_key), so an environment the build already ran
 executes nothing again, and an edit to the shared code executes every page again."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import execution
-from project import ROOT
+from site_build import execution
+from site_build.project import ROOT
 
 EXECUTE_EVERYTHING = ROOT / "tools" / "execute_everything.py"
 

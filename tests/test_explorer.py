@@ -104,7 +104,7 @@ def expected_layer_call(row: dict, sizes: dict[str, int]) -> str:
 def shapes(built_site: Path) -> dict:
     path = built_site / "shapes.json"
     assert path.exists(), (
-        f"{path} is missing: the build publishes it (docs/_ext/published.py, from the page that makes it)"
+        f"{path} is missing: the build publishes it (site_build/published.py, from the page that makes it)"
     )
     return json.loads(path.read_text())
 

@@ -8,8 +8,9 @@ from pathlib import Path
 import matplotlib
 import numpy as np
 import pytest
-from project import ROOT
 from site_pages import tags
+
+from site_build.project import ROOT
 
 # The pages that draw a picture, and how many each draws.
 PICTURES = {
@@ -48,7 +49,7 @@ def test_every_picture_states_its_size_in_the_proportions_of_its_file(built_site
 
 
 # Where the last section of the page starts (its heading, which holds the section's id:
-# docs/_ext/search.py), from the top of the document, in CSS pixels.
+# site_build/search.py), from the top of the document, in CSS pixels.
 LAST_SECTION_TOP = (
     "() => [...document.querySelectorAll('article :is(h2, h3, h4, h5, h6)[id]')].pop().getBoundingClientRect().top"
     " + scrollY"

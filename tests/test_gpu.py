@@ -9,9 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from project import ROOT, newest_pin
-
 from keras_rnn_returns import gpu
+from site_build.project import ROOT, newest_pin
 
 
 def test_the_gpu_check_fails_saying_no_gpu_visible_where_there_is_none(tmp_path: Path) -> None:

@@ -12,7 +12,11 @@ import re
 from pathlib import Path
 
 import pytest
-from history import (
+from site_pages import html_pages
+
+from keras_rnn_returns import releases
+from keras_rnn_returns.releases import CHANGES, minor
+from site_build.history import (
     PAGE,
     RECORD,
     answer_id,
@@ -26,13 +30,9 @@ from history import (
     scope_problems,
     supported,
 )
-from project import OLDEST, ROOT, keras_minors, newest_pin
-from provenance import NOT_SCANNED, paragraphs
-from reader_code import notebook_pages
-from site_pages import html_pages
-
-from keras_rnn_returns import releases
-from keras_rnn_returns.releases import CHANGES, minor
+from site_build.project import OLDEST, ROOT, keras_minors, newest_pin
+from site_build.provenance import NOT_SCANNED, paragraphs
+from site_build.reader_code import notebook_pages
 
 RECORDED = load()
 PAGES = pages_branching_on(ROOT)

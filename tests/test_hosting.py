@@ -7,7 +7,8 @@ import re
 
 import yaml
 from building import nox_list
-from project import ROOT
+
+from site_build.project import ROOT
 
 SESSION_CALL = re.compile(r"(?:nox|noxfile\.py)\s+-s\s+([\w-]+)")
 

@@ -6,8 +6,10 @@ import subprocess
 from collections import Counter
 from pathlib import Path, PurePosixPath
 
-from project import ROOT
-from reader_code import imported_modules
+import pytest
+
+from site_build.project import ROOT
+from site_build.reader_code import imported_modules
 
 
 def modules_sharing_a_name(paths: list[str]) -> dict[str, list[str]]:
@@ -27,13 +29,22 @@ def test_the_check_catches_two_history_modules() -> None:
     assert found == {"history.py": ["docs/_ext/history.py", "tools/history.py"]}
 
 
+def test_pyproject_installs_every_module_readers_download() -> None:
+    """The one list of them is keras_rnn_returns/reference/'s files; pyproject.toml must name each."""
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11 on
+    from site_build.execution import READER_MODULES
+
+    installed = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["py-modules"]
+    assert sorted(installed) == sorted(READER_MODULES) and len(READER_MODULES) >= 3
+
+
 def undeclared(names: set[str], declared: set[str], local: set[str]) -> set[str]:
     """The distributions that provide ``names`` (neither standard library nor ``local``) and
     that no requirements file declares by name."""
     import sys
     from importlib.metadata import packages_distributions
 
-    from project import normalized
+    from site_build.project import normalized
 
     providers = packages_distributions()
     missing = set()
@@ -47,7 +58,8 @@ def undeclared(names: set[str], declared: set[str], local: set[str]) -> set[str]
 def _declared() -> set[str]:
     """Every distribution requirements.in and requirements-backends.txt name, as packaging reads them."""
     from packaging.requirements import Requirement
-    from project import INSTALLED, normalized
+
+    from site_build.project import INSTALLED, normalized
 
     lines = (ROOT / "requirements.in").read_text().splitlines() + INSTALLED.read_text().splitlines()
     lines = (line.split("#")[0].strip() for line in lines)
@@ -57,7 +69,7 @@ def _declared() -> set[str]:
 def test_every_package_the_code_imports_is_declared() -> None:
     tracked = subprocess.run(["git", "ls-files", "*.py"], cwd=ROOT, capture_output=True, text=True, check=True)
     sources = [ROOT / path for path in tracked.stdout.split()]
-    local = {source.stem for source in sources} | {"keras_rnn_returns"}
+    local = {source.stem for source in sources} | {"keras_rnn_returns", "site_build"}
     imported = imported_modules([source.read_text(encoding="utf-8") for source in sources])
     assert not undeclared(imported, _declared(), local)
 

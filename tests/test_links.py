@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from project import served_path
 from site_pages import html_pages, tags
+
+from site_build.project import served_path
 
 # The attributes through which a page links to or loads another file.
 LINKING = {"href", "src", "action", "poster"}

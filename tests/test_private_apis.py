@@ -1,4 +1,4 @@
-"""The build leans on three things its libraries do not promise to keep (docs/_ext/execution.py):
+"""The build leans on three things its libraries do not promise to keep (site_build/execution.py):
 jupyter-cache's `single_nb_execution` and MyST-NB's `create_nb_reader`, to execute the pages
 the cache lacks before Sphinx reads any, and Sphinx's `_warncount`, to forget a build that
 warned; the tests lean on a fourth, pytest-xdist's `_split_scope` (tests/parallel.py). An
@@ -14,7 +14,8 @@ import sys
 from pathlib import Path
 
 import sphinx.application
-from project import ROOT
+
+from site_build.project import ROOT
 
 
 def test_jupyter_cache_still_executes_one_notebook_as_the_build_calls_it() -> None:

@@ -1,6 +1,6 @@
 """A sentence about an environment the build does not run (a GPU, Keras on JAX or PyTorch,
 another Keras or TensorFlow release, Keras 2) says in its paragraph how it is known:
-executed there, recorded there (test_gpu.py), or cited (docs/_ext/provenance.py)."""
+executed there, recorded there (test_gpu.py), or cited (site_build/provenance.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 from building import build
-from project import ROOT
-from provenance import NOT_SCANNED, citation, site_executions, unproven
+
+from site_build.project import ROOT
+from site_build.provenance import NOT_SCANNED, citation, site_executions, unproven
 
 PAGES = sorted(
     page

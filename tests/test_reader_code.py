@@ -19,11 +19,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from execution import READER_MODULES, count_execution
-from execution import SHARED_CODE as PROJECT_MODULES
-from project import ROOT
-from reader_code import HIDDEN, imported_modules, pasted_pieces, reader_code, runs_on
 from site_pages import NOTEBOOK_PAGES, download_links, downloadable, notebook_id, source_notebook
+
+from site_build.execution import READER_MODULES, count_execution
+from site_build.execution import SHARED_CODE as PROJECT_MODULES
+from site_build.project import ROOT
+from site_build.reader_code import HIDDEN, imported_modules, pasted_pieces, reader_code, runs_on
 
 # Run in a fresh interpreter in the reader's folder: each doctest block is checked as
 # `nox -s doctest` checks it, each code cell runs (a raises-exception cell must raise), and

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup
 from building import nox_list
-from project import OLDEST, ROOT, newest_pin
+
+from site_build.project import OLDEST, ROOT, newest_pin
 
 README = (ROOT / "README.md").read_text()
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import pytest
 from browsing import WatchedPage
-from history import KERAS_2, OLDER, PAGE, answer_id, load
-from project import keras_minors
+
+from site_build.history import KERAS_2, OLDER, PAGE, answer_id, load
+from site_build.project import keras_minors
 
 pytestmark = pytest.mark.browser
 

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 from browsing import FOCUS_SHOWN, WatchedPage
-from serving import serve, url_of
 from site_pages import html_pages
+
+from site_build.serving import serve, url_of
 
 pytestmark = pytest.mark.browser
 
@@ -176,7 +177,7 @@ def test_in_the_dark_theme_no_figure_is_a_bright_rectangle(browser, site_server,
 
 # Spans in highlighted code that change nothing a reader sees, in the light theme and then the
 # dark (Furo switches on body[data-theme]): each one is an element the browser styles and lays
-# out for nothing (docs/_ext/highlighting.py formats such tokens as plain text).
+# out for nothing (site_build/highlighting.py formats such tokens as plain text).
 DRAWN = ["color", "font-weight", "font-style", "text-decoration-line", "background-color", "border-style"]
 WASTED_SPANS = """(drawn) => {
   const spans = Array.from(document.querySelectorAll(".highlight pre span")).filter(s => s.textContent);

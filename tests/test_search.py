@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 from browsing import FOCUS_SHOWN, WatchedPage
 from bs4 import BeautifulSoup
-from project import ROOT
+
+from site_build.project import ROOT
 
 QUERIES = json.loads((ROOT / "tests" / "search_queries.json").read_text())
 # Measured on the 66 queries: Sphinx's own search ranked 48% first and 85% in the first

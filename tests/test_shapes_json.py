@@ -11,8 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from project import ROOT
-from small_screens import text_of
+
+from site_build.project import ROOT
+from site_build.small_screens import text_of
 
 pytestmark = pytest.mark.slow
 

@@ -18,9 +18,10 @@ from pathlib import Path
 
 import pytest
 from browsing import CONTRASTS, WatchedPage
-from project import ROOT, served_path
-from serving import serve, url_of
 from site_pages import html_pages
+
+from site_build.project import ROOT, served_path
+from site_build.serving import serve, url_of
 
 pytestmark = pytest.mark.browser
 

@@ -17,12 +17,12 @@ import numpy as np
 import pytest
 from bs4 import BeautifulSoup
 from building import build
-from execution import READER_MODULES
-from project import ROOT, served_path
-from reader_code import ANSWER_MARKER, HIDDEN, imported_modules, without_markers
 from site_pages import NOTEBOOK_PAGES, download_links, downloadable, html_pages, source_notebook, tags
 
 from keras_rnn_returns.show import HEADINGS, Returned
+from site_build.execution import READER_MODULES
+from site_build.project import ROOT, served_path
+from site_build.reader_code import ANSWER_MARKER, HIDDEN, imported_modules, without_markers
 
 # The pages that are notebooks (a jupytext header); each is offered as .ipynb and .py.
 NOTEBOOKS = [page.relative_to(ROOT).with_suffix("") for page in NOTEBOOK_PAGES]

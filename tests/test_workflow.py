@@ -8,9 +8,9 @@ import re
 
 import yaml
 from building import nox_list
-from project import ROOT
 
 from keras_rnn_returns.show import BACKEND_NAMES as BACKENDS
+from site_build.project import ROOT
 
 WORKFLOW = yaml.safe_load((ROOT / ".github" / "workflows" / "site.yml").read_text())
 #: What changed in which release: every Keras 3 minor executed, on a schedule of its own (not a check of a change).

@@ -13,7 +13,7 @@ what the benchmark edits is the copy's), in one run on one machine, it measures:
   that page's own script.
 
 Each figure is wall-clock seconds, CPU seconds and the peak memory of everything the build
-runs: Sphinx, its -j workers, and the kernels with their warm server (docs/_kernel), which
+runs: Sphinx, its -j workers, and the kernels with their warm server (site_build/kernel), which
 runs apart from the build, so it is found by the tag this benchmark gives it. Memory counts
 the pages forked kernels share with the server once. It prints a table, the slowest pages
 (as scripts, and as the cold build executed them beside the others) and the ratios, and
@@ -41,10 +41,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from site_build.project import sphinx  # the build's command, as `nox -s docs` runs it
+from site_build.reader_code import build_notebook, notebook_pages, script, source_notebook
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "docs" / "_ext"))  # the build's own modules, as conf.py loads them
-from project import sphinx  # noqa: E402 -- the build's command, as `nox -s docs` runs it
-from reader_code import build_notebook, notebook_pages, script, source_notebook  # noqa: E402
 
 # What a build needs; tools/, tests/, .nox/, .git stay behind.
 PROJECT_FILES = (

@@ -19,9 +19,9 @@ import sys
 from importlib.metadata import version
 from pathlib import Path
 
+from site_build.project import sphinx  # the build's command, as `nox -s docs` runs it
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "docs" / "_ext"))  # the build's own modules, as conf.py loads them
-from project import sphinx  # noqa: E402 -- the build's command, as `nox -s docs` runs it
 
 
 def main(out: Path) -> int:

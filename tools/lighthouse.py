@@ -1,10 +1,10 @@
 """Lighthouse scores of the built site: `nox -s lighthouse`.
 
-Serves _build/html on a free local port as its hosts serve it (tools/serving.py: text
+Serves _build/html on a free local port as its hosts serve it (site_build/serving.py: text
 gzip-compressed, as GitHub Pages and Read the Docs send it), and runs Lighthouse (mobile, its default) on every
 page (or the pages named as arguments). Prints each page's four scores, then the lowest,
 and exits non-zero if any is below 100. Needs Node 18.20+, Lighthouse installed with
-`npm ci --prefix tests/lighthouse` (the session does it), and Chromium (tools/chromium.py).
+`npm ci --prefix tests/lighthouse` (the session does it), and Chromium (site_build/chromium.py).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from chromium import FLAGS, chromium
-from serving import serve, url_of
+from site_build.chromium import FLAGS, chromium
+from site_build.serving import serve, url_of
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT / "_build" / "html"

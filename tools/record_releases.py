@@ -30,9 +30,9 @@ import time
 from importlib.metadata import version
 from pathlib import Path
 
+from site_build.project import release, sphinx
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "docs" / "_ext"))  # the build's own modules, as conf.py loads them
-from project import release, sphinx  # noqa: E402
 
 RECORD = ROOT / "docs" / "release-history.json"
 ABOUT = (
@@ -59,7 +59,8 @@ def page_results(cache_path: Path) -> tuple[dict[str, str], dict[str, str]]:
     """Page -> "pass" (executed without an error, so cached) or "fail"; and, for each
     failing page, the last line of its error."""
     from jupyter_cache import get_cache
-    from reader_code import notebook_pages, source_notebook
+
+    from site_build.reader_code import notebook_pages, source_notebook
 
     cache = get_cache(cache_path)
     errors = {}

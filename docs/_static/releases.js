@@ -1,4 +1,4 @@
-/* The release picker of docs/what-changed.md (docs/_ext/history.py writes it): the answer for
+/* The release picker of docs/what-changed.md (site_build/history.py writes it): the answer for
  * the reader's release, open and alone, right under it. Without JavaScript the picker stays
  * hidden and the page lists every release's answer, folded (<details>), for the reader to open
  * theirs. The choice is kept in the address (#keras-3-12), so that a link opens on one release. */

@@ -80,7 +80,7 @@
   }
 
   // Where each block of code the index keeps starts and ends in the page's words
-  // (docs/_ext/search.py marks them): errors, which readers paste, and the doctests.
+  // (site_build/search.py marks them): errors, which readers paste, and the doctests.
   var CODE = /^search-code-\d+$/;
 
   function codeRanges(result) {
@@ -139,7 +139,7 @@
   }
 
   // An excerpt is the sentence of prose that holds the most of the query, from its start:
-  // never a block of code (docs/_ext/search.py marks where each one the index keeps starts and
+  // never a block of code (site_build/search.py marks where each one the index keeps starts and
   // ends) and never a heading (the result's title already shows it). Cut at about 30 words.
   var LONGEST = 30;
   var SENTENCE_END = /[.!?]["'\u2019\u201d)\]]*$/;
@@ -280,7 +280,7 @@
         baseUrl: root,
         // Many short matches count less than the page the words are about: long pages and
         // words said often count less (on the reader queries, tests/test_search.py).
-        // A page's keywords (docs/_ext/search.py) count as much as a few mentions in its text.
+        // A page's keywords (site_build/search.py) count as much as a few mentions in its text.
         ranking: { termSimilarity: 3, pageLength: 0.4, termFrequency: 0.3, metaWeights: { keywords: 4 } },
       });
       return pagefind;

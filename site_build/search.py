@@ -27,7 +27,7 @@ from sphinx.errors import ExtensionError
 #: are in the prose that explains them), what cells print, tables of what a call returned
 #: included (the prose and tables say what it shows; errors, which readers paste, stay), and
 #: cells tagged `not-in-search` (the 96-row table, which would outrank every page that
-#: explains a call), the release page's answer per release (docs/_ext/history.py), which
+#: explains a call), the release page's answer per release (site_build/history.py), which
 #: repeats, release after release, the words its table of changes holds once, and a form's
 #: fields (the explorer's labels and options name every layer, and hold no sentence to show).
 #: So no listing, printout, repetition or form outranks the prose that answers.

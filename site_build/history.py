@@ -30,13 +30,13 @@ from pathlib import Path
 
 from docutils import nodes
 from docutils.statemachine import StringList
-from project import ROOT, keras_minors, release
 from sphinx import addnodes
 from sphinx.util import logging
 from sphinx.util.docutils import ReferenceRole, SphinxDirective
 
 from keras_rnn_returns.releases import CHANGES, minor
 from keras_rnn_returns.show import BACKEND_NAMES
+from site_build.project import ROOT, keras_minors, release
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def load(path: Path = RECORD) -> dict:
 @cache
 def pages_branching_on(root: Path = ROOT) -> dict[str, list[str]]:
     """Change -> the pages whose code branches on it (``since("change"...)``)."""
-    from reader_code import notebook_pages
+    from site_build.reader_code import notebook_pages
 
     found: dict[str, list[str]] = {}
     for page in notebook_pages(root):

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from downloads import executed_notebooks
+from site_build.downloads import executed_notebooks
 
 
 def published_outputs(notebook) -> dict[str, object]:

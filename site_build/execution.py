@@ -20,14 +20,15 @@ from pathlib import Path
 
 from sphinx.errors import ConfigError
 
-#: The modules readers download, as pyproject.toml installs them (its py-modules).
-READER_MODULES = ("numpy_rnn", "keras_torch", "backend_returns")
+#: The site's source folder: its pages are the site's, any other's a test's fixture site.
+SITE = Path(__file__).resolve().parents[1]
+#: The modules readers download: the files of keras_rnn_returns/reference/, which pyproject.toml
+#: installs as top-level modules (its py-modules; tests/test_house.py checks the two agree).
+READER_MODULES = tuple(sorted(path.stem for path in (SITE / "keras_rnn_returns" / "reference").glob("*.py")))
 #: The installed code the pages import: the package, and the modules readers download.
 SHARED_CODE = ("keras_rnn_returns", *READER_MODULES)
 #: The packages whose versions decide what a page prints (JAX and PyTorch: the backends page runs all three).
 EXECUTING = ("keras", "tensorflow", "numpy", "tf-keras", "jax", "torch")
-#: The site's source folder: its pages are the site's, any other's a test's fixture site.
-SITE = Path(__file__).resolve().parents[2]
 #: The file `nox -s tests` counts page executions in (noxfile.py sets it); unset, nothing is counted.
 EXECUTIONS_LOG = "PAGE_EXECUTIONS_LOG"
 
@@ -86,7 +87,7 @@ def cache_key() -> str:
 
 
 def _warm_kernels() -> None:
-    """Start the kernels' warm server (docs/_kernel/kernels/python3/launch.py) as soon as
+    """Start the kernels' warm server (site_build/kernel/kernels/python3/launch.py) as soon as
     this extension loads, while Sphinx loads the rest, so that the first page does not wait
     for TensorFlow's import as long."""
     for folder in os.environ.get("JUPYTER_PATH", "").split(os.pathsep):

@@ -9,7 +9,7 @@ import os
 import re
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "_build"
 REQUIREMENTS = ROOT / "requirements.txt"  # the one dependency source, pinned by `nox -s lock`
 INSTALLED = ROOT / "requirements-backends.txt"  # the pins, plus JAX and PyTorch (why: in the file)

@@ -38,15 +38,15 @@ import re
 from importlib import metadata
 from pathlib import Path
 
-import differences
 from docutils import nodes
-from project import OLDEST, newest_pin, release
 from sphinx import addnodes
 from sphinx.util import logging
 from sphinx.util.docutils import ReferenceRole
 
 from keras_rnn_returns import gpu
 from keras_rnn_returns.show import BACKEND_NAMES
+from site_build import differences
+from site_build.project import OLDEST, newest_pin, release
 
 logger = logging.getLogger(__name__)
 
@@ -192,7 +192,7 @@ def provenance(text: str, own: set[str], linked: dict[str, set[str]]) -> set[str
             found.add(f"executed:{target}")
         elif kind == "recorded":
             found.add("recorded")
-        elif kind == "since":  # every release either side executed: docs/_ext/history.py
+        elif kind == "since":  # every release either side executed: site_build/history.py
             found.add("since")
         elif kind == "scope":  # a probe, executed on every backend and release it names: history.py
             found.add("scope")
@@ -244,7 +244,7 @@ def citation(target: str) -> tuple[str, str | None]:
     source (citations.py), ``owner/repo#N`` (an issue) or an https address."""
     target = target.strip()
     if KERAS_SOURCE.match(target):
-        from citations import source_link
+        from site_build.citations import source_link
 
         package = Path(importlib.util.find_spec("keras").origin).parent
         return source_link(target, package.parent, metadata.version("keras"))
@@ -357,7 +357,7 @@ def _scan(app, docname: str, source: list[str]) -> None:
     for line, environment, text in unproven(source[0], linked):
         logger.warning(
             f"names {environment} without saying how it is proven (executed there, recorded there, "
-            f"or cited; docs/_ext/provenance.py): {text[:120]}...",
+            f"or cited; site_build/provenance.py): {text[:120]}...",
             location=(docname, line),
         )
 

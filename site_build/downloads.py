@@ -17,11 +17,16 @@ from pathlib import Path
 
 import nbformat
 from bs4 import BeautifulSoup
-from differences import label as differences_label
 from docutils import nodes
 from jupyter_cache import get_cache
-from project import INSTALLED, REQUIREMENTS, normalized, requirement_lines
-from reader_code import (
+from sphinx.errors import ExtensionError
+from sphinx.util import logging
+
+from keras_rnn_returns.releases import CHANGES
+from keras_rnn_returns.show import BACKEND_NAMES
+from site_build.differences import label as differences_label
+from site_build.project import INSTALLED, REQUIREMENTS, normalized, requirement_lines
+from site_build.reader_code import (
     HIDDEN,
     MultiLineStringInRaisingCell,
     has_reader_code,
@@ -34,12 +39,7 @@ from reader_code import (
     source_notebook,
     without_markers,
 )
-from small_screens import NARROW as NARROW_LAYOUT
-from sphinx.errors import ExtensionError
-from sphinx.util import logging
-
-from keras_rnn_returns.releases import CHANGES
-from keras_rnn_returns.show import BACKEND_NAMES
+from site_build.small_screens import NARROW as NARROW_LAYOUT
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ logger = logging.getLogger(__name__)
 ROLE = re.compile(r"\{(doc|keras-source|not-executed|executed|recorded|since|scope)\}`([^`]*)`")
 PAGE_LINK = re.compile(r"\]\((?![a-z]+:|#)([^)#\s]+)\.md(#[^)\s]*)?\)")
 SECTION_LINK = re.compile(r"\]\((#[^)\s]+)\)")
-#: A probe's table (docs/_ext/history.py), which a download links to instead.
+#: A probe's table (site_build/history.py), which a download links to instead.
 PROBE_TABLE = re.compile(r"^```\{probe\} ([\w-]+)\n```\n?", re.MULTILINE)
 
 
@@ -161,8 +161,8 @@ def _header(app, docname: str, kind: str) -> str:
 def for_readers(app, docname: str, markdown: str) -> str:
     """``markdown`` as a download shows it: roles as the text and links the page shows, and
     links to pages and sections as the site's addresses."""
-    from citations import source_link
-    from provenance import in_words, role_target
+    from site_build.citations import source_link
+    from site_build.provenance import in_words, role_target
 
     def page_url(target: str) -> str:
         return app.config.html_baseurl + app.builder.get_target_uri(target)
@@ -174,13 +174,13 @@ def for_readers(app, docname: str, markdown: str) -> str:
         if kind == "not-executed":
             return "not executed in this build: [{}]({})".format(*in_words(kind, content))
         if kind == "since":  # the release, linked to the site's page of changes
-            from history import PAGE, change_label
+            from site_build.history import PAGE, change_label
 
             return f"[Keras {CHANGES[content.strip()].first}]({page_url(PAGE)}#{change_label(content.strip())})"
         target = role_target(content)
         title = content[: content.index("<")].strip() if content.strip().endswith(">") and "<" in content else ""
         if kind == "scope":  # the words, linked to the probe's table
-            from history import PAGE, probe_label
+            from site_build.history import PAGE, probe_label
 
             return f"[{title}]({page_url(PAGE)}#{probe_label(target.split()[0])})"
         if kind == "doc":
@@ -197,7 +197,7 @@ def for_readers(app, docname: str, markdown: str) -> str:
         return f"]({page_url(linked)}{match.group(2) or ''})"
 
     def probe_table(match: re.Match) -> str:  # the table is the site's, from its record
-        from history import PAGE, probe_label
+        from site_build.history import PAGE, probe_label
 
         return f"[The outcome on every backend and release]({page_url(PAGE)}#{probe_label(match.group(1))})\n"
 

@@ -35,7 +35,7 @@ from keras_rnn_returns.show import BACKEND_NAMES
 logger = logging.getLogger(__name__)
 
 #: The site's source folder: only its own build compares against the record.
-SITE = Path(__file__).resolve().parents[2]
+SITE = Path(__file__).resolve().parents[1]
 #: The committed records, one per backend the build does not run on.
 RECORD = SITE / "docs" / "backend-outputs"
 OTHERS = ("jax", "torch")
@@ -164,7 +164,7 @@ def label(docname: str) -> str:
 
 def build_record(app, backend: str) -> dict:
     """What this build printed, for the record: every notebook page's cells, and the versions."""
-    from downloads import executed_notebooks
+    from site_build.downloads import executed_notebooks
 
     return {
         "backend": backend,
@@ -193,7 +193,7 @@ class BackendDifferences(Directive):
     def run(self):
         env = self.state.document.settings.env
         std = env.get_domain("std")
-        from reader_code import is_notebook_page
+        from site_build.reader_code import is_notebook_page
 
         for docname in sorted(env.found_docs):
             path = Path(env.doc2path(docname))
@@ -239,7 +239,7 @@ def comparisons(app, records: dict) -> tuple[dict, list[str]]:
     """``(found, problems)`` for ``records`` (by backend, None where missing): for each page,
     its differing cells ``(cell, {backend: (kind, outputs)}, note, first line, section)``; and
     the problems the build warns of (a stale or missing record, a difference nobody explained)."""
-    from downloads import executed_notebooks
+    from site_build.downloads import executed_notebooks
 
     problems = [
         f"no record of what the pages print on {BACKEND_NAMES[backend]}: run `nox -s backends` and commit "
