@@ -21,6 +21,8 @@ import json
 import os
 from dataclasses import dataclass
 
+from packaging.version import Version
+
 #: Where :func:`since` appends the branch each call took, when set (tools/record_releases.py sets it).
 BRANCH_LOG = "KERAS_RNN_RETURNS_BRANCH_LOG"
 
@@ -136,8 +138,8 @@ def minor(version: str) -> tuple[int, int]:
     >>> minor("3.12.4") > minor("3.4")
     True
     """
-    major, number = version.split(".")[:2]
-    return int(major), int(number)
+    major, number = (*Version(version).release, 0)[:2]
+    return major, number
 
 
 def since(change: str, version: str | None = None) -> bool:

@@ -25,6 +25,7 @@ from importlib import metadata
 from pathlib import Path
 
 from docutils import nodes
+from packaging.version import Version
 from sphinx.util import logging
 from sphinx.util.docutils import ReferenceRole
 
@@ -34,10 +35,6 @@ REPOSITORY = "https://github.com/keras-team/keras/blob"
 TARGET = re.compile(r"^(?:>=(?P<since>[\d.]+)\s+)?(?P<path>keras/\S+\.py)::(?P<start>.+?)(?:\.\.(?P<end>.+))?$")
 
 
-def _release(version: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in re.findall(r"\d+", version)[:3])
-
-
 def source_link(target: str, installed: Path, version: str) -> tuple[str, str | None]:
     """``(url, problem)`` for a role target, read against the Keras installed at
     ``installed`` (its ``keras`` package's parent folder) in release ``version``."""
@@ -45,8 +42,8 @@ def source_link(target: str, installed: Path, version: str) -> tuple[str, str | 
     if not match:
         return "", f"keras-source target {target!r} is not 'keras/...py::text' or 'keras/...py::start..end'"
     path, start, end, since = match["path"], match["start"], match["end"], match["since"]
-    if since and _release(version) < _release(since):
-        first_release = ".".join(map(str, (*_release(since), 0, 0, 0)[:3]))
+    if since and Version(version) < Version(since):
+        first_release = ".".join(map(str, (*Version(since).release, 0, 0)[:3]))
         return f"{REPOSITORY}/v{first_release}/{path}", None
     file = installed / path
     if not file.is_file():

@@ -14,8 +14,8 @@ from site_build.reader_code import imported_modules
 
 def modules_sharing_a_name(paths: list[str]) -> dict[str, list[str]]:
     """Each module name that more than one of ``paths`` holds (a Sphinx site's conf.py, which
-    Sphinx names, excepted)."""
-    names = Counter(PurePosixPath(path).name for path in paths if PurePosixPath(path).name != "conf.py")
+    Sphinx names, and a package's __init__.py, imported by its package's name, excepted)."""
+    names = Counter(PurePosixPath(p).name for p in paths if PurePosixPath(p).name not in ("conf.py", "__init__.py"))
     return {name: [p for p in paths if PurePosixPath(p).name == name] for name, count in names.items() if count > 1}
 
 
