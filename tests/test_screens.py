@@ -129,14 +129,17 @@ def dark_problems(watched: WatchedPage, page: str) -> list[str]:
 
 
 def check(browser, server, pages: list[str], view: str) -> list[str]:
-    """``view``: "phone" (light), "dark phone", "dark" (a desktop's screen) or "desktop"
-    (1440 by 900: printed output only)."""
-    options = {"viewport": PHONE} if "phone" in view else {"viewport": DESKTOP} if view == "desktop" else {}
+    """``view``: "phone" (390 by 844, light), "dark phone", "dark" (1440 by 900); or printed
+    output only: "desktop" (1440 by 900, light), "dark desktop", "dark phone outputs"."""
+    options = {"viewport": PHONE if "phone" in view else DESKTOP}
     watched = WatchedPage(browser, url_of(server), **options)
     if "dark" in view:
         watched.context.add_init_script("localStorage.setItem('theme', 'dark')")  # Furo's theme toggle
     try:
-        find = phone_problems if "phone" in view else output_problems if view == "desktop" else dark_problems
+        if view.endswith("outputs") or view.endswith("desktop"):
+            find = output_problems
+        else:
+            find = phone_problems if "phone" in view else dark_problems
         return [problem for page in pages for problem in find(watched, page)]  # requests: test_site.py
     finally:
         watched.close()
@@ -154,9 +157,10 @@ def test_on_a_phone_tables_fit_shapes_and_titles_break_right_and_figures_fit_wit
     assert not problems, "\n".join(problems)
 
 
-def test_on_a_desktop_printed_output_wraps_inside_its_box(browser, site_server, pages) -> None:
-    """On a phone, phone_problems checks the same."""
-    problems = check(browser, site_server, pages, "desktop")
+@pytest.mark.parametrize("view", ["desktop", "dark desktop", "dark phone outputs"])
+def test_printed_output_wraps_inside_its_box_in_both_themes(browser, site_server, pages, view: str) -> None:
+    """At 1440 px, light and dark, and at 390 px dark; at 390 px light, phone_problems checks the same."""
+    problems = check(browser, site_server, pages, view)
     assert not problems, "\n".join(problems)
 
 
@@ -249,6 +253,7 @@ def test_the_checks_catch_a_page_built_to_break_them(browser, tmp_path: Path) ->
         phone = "\n".join(check(browser, server, ["index.html"], "phone"))
         dark = "\n".join(check(browser, server, ["index.html"], "dark"))
         desktop = "\n".join(check(browser, server, ["index.html"], "desktop"))
+        dark_phone = "\n".join(check(browser, server, ["index.html"], "dark phone outputs"))
         watched = WatchedPage(browser, url_of(server))
         try:
             wasted = wasted_spans(watched, "index.html")
@@ -265,7 +270,7 @@ def test_the_checks_catch_a_page_built_to_break_them(browser, tmp_path: Path) ->
     assert "mean luminance 1.00" in dark and "white.svg" in dark, dark
     assert "code underlined like a link: numpy" in dark, dark
     assert wasted == ["index.html: 1 spans drawn as the text around them, such as ['zeros']"], wasted
-    for shown in (phone, desktop):
+    for shown in (phone, desktop, dark_phone):
         wide = re.search(r"an output (\d+) px wide in a (\d+) px box: ValueError: When using stateful", shown)
         assert wide and int(wide[1]) > 3000 > int(wide[2]), shown
 
