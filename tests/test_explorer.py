@@ -468,12 +468,17 @@ def test_on_a_phone_each_tap_shows_its_result_on_the_screen(browser, site_url: s
 
 
 # Whether the summary covers a control, once the page has stopped scrolling (the theme scrolls
-# smoothly): "" if not, else where each is.
+# smoothly, and on a loaded machine a smooth scroll may start a frame or two late: still means
+# the same place for 200 ms): "" if not, else where each is.
 OVERLAP = """async id => {
   const still = () => new Promise(done => {
-    let last = -1;
-    const frame = () => (scrollY === last ? done() : ((last = scrollY), setTimeout(frame, 50)));
-    frame();
+    let last = -1, same = 0;
+    const sample = () => {
+      same = scrollY === last ? same + 1 : 0;
+      last = scrollY;
+      same >= 4 ? done() : setTimeout(sample, 50);
+    };
+    sample();
   });
   await still();
   const control = document.getElementById(id).getBoundingClientRect();
