@@ -50,7 +50,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PROJECT_FILES = (
     "conf.py", "index.md", "noxfile.py", "pyproject.toml", "requirements.txt", "requirements-backends.txt",
     "requirements-oldest.txt",
-    "docs", "examples", "keras_rnn_returns",
+    "docs", "examples", "keras_rnn_returns", "site_build",
 )  # fmt: skip
 # As `nox -s docs` builds, in the copy's root.
 BUILD = sphinx(Path("."), Path("_build/html"))[1:]
@@ -135,9 +135,21 @@ def copy_sources(copy: Path) -> Path:
     return copy
 
 
-def bench(workdir: Path) -> tuple[dict, dict]:
+def without_warm_kernels(project: Path) -> None:
+    """Make the copy's kernel start as a plain ipykernel with the same options, each in a new
+    process, instead of forking from the warm server (what the warm server buys: `--cold-kernels`)."""
+    spec = project / "site_build" / "kernel" / "kernels" / "python3" / "kernel.json"
+    kernel = json.loads(spec.read_text())
+    kernel["argv"] = ["python", "-m", "ipykernel_launcher", *kernel["argv"][2:]]  # its options, then -f
+    spec.write_text(json.dumps(kernel))
+    (spec.parent / "launch.py").unlink()  # so the build starts no warm server either
+
+
+def bench(workdir: Path, cold_kernels: bool = False) -> tuple[dict, dict]:
     """The phases' figures, and every page's as a script."""
     project = copy_sources(workdir / "project")
+    if cold_kernels:
+        without_warm_kernels(project)
     # The build runs kernels with the `python` on PATH: this one. A tag of its own gives the
     # copy a kernel server of its own (cold at first, like a new machine's), which the
     # measurements find by it, and which exits a minute after the benchmark.
@@ -220,12 +232,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path, default=ROOT / "_build" / "bench.json", help="where to write the figures")
     parser.add_argument("--keep", action="store_true", help="keep the temporary copy and its logs")
+    parser.add_argument("--cold-kernels", action="store_true", help="start each kernel anew, without the warm server")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
     print(f"Benchmarking a copy of the project in {workdir} on {os.cpu_count()} cores", flush=True)
     try:
-        results, pages = bench(workdir)
+        results, pages = bench(workdir, args.cold_kernels)
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
