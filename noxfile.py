@@ -13,11 +13,22 @@ from pathlib import Path
 
 # The bootstrap: site_build.project (standard library only) before anything is installed.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from site_build.project import BUILD, INSTALLED, OLDEST, REQUIREMENTS, ROOT, keras_minors, newest_pin, sphinx
+from site_build.project import (
+    BUILD,
+    CHECKS,
+    INSTALLED,
+    OLDEST,
+    REQUIREMENTS,
+    ROOT,
+    TOOLS,
+    keras_minors,
+    newest_pin,
+    sphinx,
+)
 
 
 def pin(name: str) -> str:
-    """The exact requirement for ``name`` from requirements.txt, the one dependency source."""
+    """The exact requirement for ``name`` from the lock files, the dependency source."""
     try:
         return f"{name}=={newest_pin(name)}"
     except LookupError as error:
@@ -72,15 +83,21 @@ OTHER_ENVIRONMENTS = (
 )
 
 
-def _install(session: nox.Session, *extra: str) -> None:
-    """The pins, then ``extra``, from one wheel folder: CI keeps no cache, and pip resumes broken downloads."""
+def _install(session: nox.Session, *groups: Path, extra: tuple[str, ...] = ()) -> None:
+    """The site's locked group and ``groups`` (requirements*.txt), their hashes checked; PyTorch
+    (requirements-backends.txt, why: there); then ``extra`` (a versions stack's own pins). Each from
+    one wheel folder (GitHub caches it between runs), and pip resumes broken downloads."""
     if Version(metadata.version("pip")) < Version("25.1"):  # nox's own Python downloads: uv environments have no pip
         session.error(f"Downloading needs pip>=25.1 beside nox: `{sys.executable} -m pip install -U pip`.")
     wheels = str(ROOT / ".nox" / "_wheels")
-    for wanted in filter(None, (("-r", str(INSTALLED)), extra)):  # extra: a versions stack's own pins
-        download = ("-m", "pip", "download", "-q", "--resume-retries", "20", "-d", wheels, *wanted)
+    locked = [option for path in (REQUIREMENTS, *groups) for option in ("-r", str(path))]
+    # torch without its dependencies: the site's lock pins and hashes them.
+    for wanted, how in ((locked, ("--require-hashes",)), (("-r", str(INSTALLED)), ("--no-deps",)), (extra, ())):
+        if not wanted:
+            continue
+        download = ("-m", "pip", "download", "-q", "--resume-retries", "20", "-d", wheels, *how, *wanted)
         session.run_install(sys.executable, *download, external=True)
-        session.install("--no-index", "--find-links", wheels, *wanted)
+        session.install("--no-index", "--find-links", wheels, *how, *wanted)
     session.install("--no-deps", "--editable", str(ROOT))  # the shared code; editable: edits show without reinstalling
 
 
@@ -107,7 +124,7 @@ def autobuild(source: Path, port: int = 8000) -> list[str]:
 @nox.session
 def serve(session: nox.Session) -> None:
     """Live preview on http://127.0.0.1:8000: an edited page is rebuilt, and only it re-executes."""
-    _install(session)
+    _install(session, TOOLS)
     session.run("sphinx-autobuild", *autobuild(ROOT), *session.posargs)
 
 
@@ -135,7 +152,7 @@ def tests(session: nox.Session) -> None:
     EXECUTIONS.parent.mkdir(exist_ok=True)
     for log in _execution_logs():  # this run's count starts here
         log.unlink()
-    _install(session)
+    _install(session, CHECKS, TOOLS)  # the tests run nox's sessions' code and sphinx-autobuild
     if not shutil.which("npm"):  # axe-core, for the accessibility tests
         session.error("npm is needed for the accessibility tests: install Node.js (`apt-get install npm`).")
     session.run("npm", "ci", "--prefix", str(ROOT / "tests"), "--no-audit", "--no-fund", external=True)
@@ -150,7 +167,7 @@ def tests(session: nox.Session) -> None:
 @nox.parametrize("stack", list(SUPPORTED))
 def versions(session: nox.Session, stack: str) -> None:
     """Execute every page and doctest on one supported Keras/TensorFlow pair (oldest, pinned), into the keyed cache."""
-    _install(session, *SUPPORTED[stack])
+    _install(session, extra=SUPPORTED[stack])
     session.run("python", str(ROOT / "tools" / "execute_everything.py"), str(BUILD / "versions" / stack))
 
 
@@ -158,7 +175,7 @@ def versions(session: nox.Session, stack: str) -> None:
 @nox.parametrize("backend", list(BACKENDS))
 def backends(session: nox.Session, backend: str) -> None:
     """Execute every page and doctest on one Keras backend, into the keyed cache; run readers' code and checks there."""
-    _install(session)
+    _install(session, CHECKS)  # pytest, for the checks below
     session.env["KERAS_BACKEND"] = backend
     session.run("python", str(ROOT / "tools" / "execute_everything.py"), str(BUILD / "backends" / backend))
     tests = ROOT / "tests"
@@ -179,14 +196,14 @@ def history(session: nox.Session, keras: str) -> None:
     # Each Keras with the newest TensorFlow (and its tf-keras, and a JAX that imports beside
     # it) that accepts it, between the oldest stack's and the pins: pip picks them.
     stack = [f"keras>={keras},<{major}.{int(number) + 1}"]
-    for name, pins in (("tensorflow", REQUIREMENTS), ("tf-keras", REQUIREMENTS), ("jax", INSTALLED)):
+    for name, pins in (("tensorflow", REQUIREMENTS), ("tf-keras", REQUIREMENTS), ("jax", REQUIREMENTS)):
         extra = "[cpu]" if name == "jax" else ""  # jaxlib moves with jax
         stack.append(f"{name}{extra}>={newest_pin(name, OLDEST)},<={newest_pin(name, pins)}")
     if (int(major), int(number)) <= (3, 9):  # their JAX trainer calls jax.spmd_mode, which JAX 0.6.1 removed
         stack.append("jax<0.6.1")
     if (int(major), int(number)) == (3, 10):  # its JAX reset_state() passes NumPy a Variable, which NumPy 2.3 refuses
         stack.append("numpy<2.3")
-    _install(session, *stack)
+    _install(session, extra=tuple(stack))
     # `-- --probes`: the probes alone (tools/record_releases.py)
     session.run("python", str(ROOT / "tools" / "record_releases.py"), *session.posargs, str(BUILD / "history" / keras))
 
@@ -243,12 +260,22 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "format", "--check", str(ROOT))
 
 
+#: What PyPI's torch for Linux (a CUDA build) pulls and its CPU build does not: kept out of the lock.
+CUDA_ONLY = ("nvidia-", "triton", "cuda-")
+
+
 @nox.session
 def lock(session: nox.Session) -> None:
-    """Re-pin requirements.txt from requirements.in, for every Python the README supports."""
+    """Lock each group (requirements*.in) into requirements*.txt with hashes, for every Python the README supports."""
     session.install(pin("uv"))
-    session.run("uv", "pip", "compile", "requirements.in", "--universal", "--python-version", "3.10", "--output-file",
-                "requirements.txt", "--custom-compile-command", "nox -s lock", *session.posargs)  # fmt: skip
+    common = ("--universal", "--python-version", "3.10", "--generate-hashes", "--custom-compile-command", "nox -s lock")
+    site = ("uv", "pip", "compile", "requirements.in", "--output-file", "requirements.txt", *common, *session.posargs)
+    session.run(*site)  # once to learn the CUDA packages the Linux torch pulls, then without them (and torch)
+    cuda = sorted({line.split("==")[0] for line in REQUIREMENTS.read_text().splitlines() if line.startswith(CUDA_ONLY)})
+    session.run(*site, *(option for name in ("torch", *cuda) for option in ("--no-emit-package", name)))
+    for group in (CHECKS, TOOLS):  # each within the pins of the locks before it (its -c lines)
+        source = group.with_suffix(".in").name
+        session.run("uv", "pip", "compile", source, "--output-file", group.name, *common, *session.posargs)
 
 
 if __name__ == "__main__":

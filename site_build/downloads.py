@@ -99,7 +99,7 @@ def needed(app, docname: str) -> list[str]:
 
 def requirements(app, docname: str) -> list[str]:
     """The pins of what the page needs, for every Python the site supports: the lines of
-    requirements.txt and requirements-backends.txt, each with the marker that names its
+    requirements.txt (the site's lock) and requirements-backends.txt (PyTorch), each with the marker that names its
     Pythons where the pins differ by Python (numpy==2.2.6 on 3.10, 2.4.6 on 3.11, ...)."""
     lines = requirement_lines(REQUIREMENTS, INSTALLED)
     found = []

@@ -29,6 +29,11 @@ READER_MODULES = tuple(sorted(path.stem for path in (SITE / "keras_rnn_returns" 
 SHARED_CODE = ("keras_rnn_returns", *READER_MODULES)
 #: The packages whose versions decide what a page prints (JAX and PyTorch: the backends page runs all three).
 EXECUTING = ("keras", "tensorflow", "numpy", "tf-keras", "jax", "torch")
+#: What to do when something the pages need is missing (the locked site group, PyTorch, this project).
+INSTALL = (
+    "Build with `nox -s docs`, which installs them, or install them yourself: `pip install --require-hashes "
+    "-r requirements.txt`, then `pip install --no-deps -r requirements-backends.txt -e .`."
+)
 #: The file `nox -s tests` counts page executions in (noxfile.py sets it); unset, nothing is counted.
 EXECUTIONS_LOG = "PAGE_EXECUTIONS_LOG"
 
@@ -51,10 +56,7 @@ def shared_code_files() -> list[Path]:
     for name in SHARED_CODE:
         spec = importlib.util.find_spec(name)
         if spec is None:
-            raise ConfigError(
-                f"{name} is not installed, and the pages import it. Build with `nox -s docs` (it installs "
-                "requirements-backends.txt and this project), or run `pip install -r requirements-backends.txt -e .`."
-            )
+            raise ConfigError(f"{name} is not installed, and the pages import it. {INSTALL}")
         if spec.submodule_search_locations:  # the package: every module in it, and its records (GPU: gpu.py)
             folder = Path(spec.origin).parent
             files += sorted([*folder.glob("*.py"), *folder.glob("*.json")])
@@ -77,10 +79,7 @@ def cache_key() -> str:
         try:
             key.update(f"{package}=={metadata.version(package)}".encode())
         except metadata.PackageNotFoundError:
-            raise ConfigError(
-                f"{package} is not installed, and the pages need it. Build with `nox -s docs` (it installs "
-                "requirements-backends.txt and this project), or run `pip install -r requirements-backends.txt -e .`."
-            ) from None
+            raise ConfigError(f"{package} is not installed, and the pages need it. {INSTALL}") from None
     key.update(os.environ.get("KERAS_BACKEND", "tensorflow").encode())  # conf.py sets it first
     key.update(platform.python_version().encode())
     return key.hexdigest()[:12]

@@ -11,8 +11,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "_build"
-REQUIREMENTS = ROOT / "requirements.txt"  # the one dependency source, pinned by `nox -s lock`
-INSTALLED = ROOT / "requirements-backends.txt"  # the pins, plus JAX and PyTorch (why: in the file)
+REQUIREMENTS = ROOT / "requirements.txt"  # the site's group, locked with hashes by `nox -s lock`
+CHECKS = ROOT / "requirements-checks.txt"  # the tests' and lint's group, locked beside it
+TOOLS = ROOT / "requirements-tools.txt"  # nox, uv and the live preview, locked beside them
+#: Every lock file, in the order they are installed: each is resolved within the pins before it.
+LOCKS = (REQUIREMENTS, CHECKS, TOOLS)
+INSTALLED = ROOT / "requirements-backends.txt"  # PyTorch, installed after the locks (why: in the file)
 OLDEST = ROOT / "requirements-oldest.txt"  # the oldest Keras/TensorFlow pair every page passes on
 
 # -n nitpicky, -W warnings are errors, --keep-going reports them all first, -j auto: every core;
@@ -41,11 +45,11 @@ def normalized(name: str) -> str:
 def requirement_lines(*files: Path) -> dict[str, list[str]]:
     """Each package ``files`` pin (:func:`normalized`) -> their lines for it as written, markers
     included (``numpy==2.2.6 ; python_full_version < '3.11'``): one per Python range where
-    the pins differ by Python. Comments and options (``-r``) are left out."""
+    the pins differ by Python. Comments, options (``-r``) and hashes are left out."""
     found: dict[str, list[str]] = {}
     for path in files:
         for line in path.read_text(encoding="utf-8").splitlines():
-            line = line.split(" #", 1)[0].strip()
+            line = line.split(" #", 1)[0].removesuffix("\\").strip()  # a lock's line goes on with its hashes
             match = _PIN.match(line)
             if match:
                 found.setdefault(normalized(match["name"]), []).append(line)
@@ -57,11 +61,13 @@ def release(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in re.findall(r"\d+", version.split("+")[0])[:3])
 
 
-def newest_pin(name: str, requirements: Path = REQUIREMENTS) -> str:
-    """The newest version of ``name`` the file pins: the one the published site is built with."""
-    written = requirement_lines(requirements).get(normalized(name))
+def newest_pin(name: str, *requirements: Path) -> str:
+    """The newest version of ``name`` the files pin (by default, the lock files): the one the
+    published site is built with."""
+    written = requirement_lines(*(requirements or LOCKS)).get(normalized(name))
     if not written:
-        raise LookupError(f"{requirements.name} pins no {name}; run `nox -s lock` after adding it to requirements.in")
+        files = ", ".join(path.name for path in requirements or LOCKS)
+        raise LookupError(f"{files} pin no {name}; run `nox -s lock` after adding it to a requirements-*.in")
     return max((_PIN.match(line)["version"] for line in written), key=release)
 
 

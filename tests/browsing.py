@@ -10,7 +10,7 @@ from site_build.chromium import chromium
 CHROMIUM = chromium()
 INSTALL_HINT = (
     "The browser tests need Python Playwright and Chromium: `pip install playwright` "
-    "(its pin is in requirements.txt; no `playwright install` is needed) and a Chromium: Debian's "
+    "(its pin is in requirements-checks.txt; no `playwright install` is needed) and a Chromium: Debian's "
     "`apt-get install chromium` (/usr/bin/chromium), or name another Chromium or Chrome in $CHROMIUM."
 )
 

@@ -56,12 +56,12 @@ def undeclared(names: set[str], declared: set[str], local: set[str]) -> set[str]
 
 
 def _declared() -> set[str]:
-    """Every distribution requirements.in and requirements-backends.txt name, as packaging reads them."""
+    """Every distribution the groups (requirements*.in) and requirements-backends.txt name, as packaging reads them."""
     from packaging.requirements import Requirement
 
     from site_build.project import INSTALLED, normalized
 
-    lines = (ROOT / "requirements.in").read_text().splitlines() + INSTALLED.read_text().splitlines()
+    lines = [line for path in (*ROOT.glob("requirements*.in"), INSTALLED) for line in path.read_text().splitlines()]
     lines = (line.split("#")[0].strip() for line in lines)
     return {normalized(Requirement(line).name) for line in lines if line and not line.startswith("-")}
 
@@ -78,3 +78,55 @@ def test_the_check_catches_an_import_that_only_comes_along(tmp_path: Path) -> No
     module = tmp_path / "uses.py"
     module.write_text("import yaml\nfrom bs4 import BeautifulSoup\nimport json\n")
     assert undeclared(imported_modules([module.read_text()]), {"beautifulsoup4"}, set()) == {"pyyaml"}
+
+
+def lock_problems(lock: str, wanted: list[str]) -> list[str]:
+    """What is wrong with the lock file's text ``lock`` for the group that names ``wanted``
+    (its .in's requirement lines): a pin without a hash, a package named but not pinned."""
+    from packaging.requirements import Requirement
+
+    from site_build.project import normalized
+
+    problems, pinned, entry = [], set(), None
+    for line in [*lock.splitlines(), ""]:
+        if line.startswith("    --hash=sha256:"):
+            entry = None  # the entry above has its hash
+            continue
+        if entry:
+            problems.append(f"{entry}: no --hash")
+        entry = None
+        if line and not line.startswith((" ", "#", "-")):
+            entry = line.removesuffix("\\").strip()
+            pinned.add(normalized(Requirement(entry).name))
+    for line in wanted:
+        name = normalized(Requirement(line).name)
+        if name not in pinned:
+            problems.append(f"{name} is in the group but not in its lock: run `nox -s lock`")
+    return problems
+
+
+def _group(source: Path) -> list[str]:
+    lines = (line.split("#")[0].strip() for line in source.read_text().splitlines())
+    return [line for line in lines if line and not line.startswith("-")]
+
+
+@pytest.mark.parametrize("lock", ["requirements.txt", "requirements-checks.txt", "requirements-tools.txt"])
+def test_every_lock_pins_each_package_of_its_group_with_its_hashes(lock: str) -> None:
+    from noxfile import CUDA_ONLY
+    from site_build.project import INSTALLED
+
+    text = (ROOT / lock).read_text()
+    wanted = _group(ROOT / lock.replace(".txt", ".in"))
+    outside = {line for line in wanted if line.startswith("torch")}  # installed from requirements-backends.txt
+    assert not lock_problems(text, [line for line in wanted if line not in outside])
+    assert all(line in INSTALLED.read_text().splitlines() for line in outside)
+    entries = [line for line in text.splitlines() if line and not line.startswith((" ", "#"))]
+    assert not [line for line in entries if line.startswith(("torch==", *CUDA_ONLY))], "PyPI's CUDA torch in a lock"
+
+
+def test_the_lock_check_catches_a_pin_without_a_hash_and_a_package_left_out() -> None:
+    lock = "numpy==2.4.6 \\\n    --hash=sha256:ab\n    # via -r requirements.in\nscipy==1.17.1\n    # via jax\n"
+    assert lock_problems(lock, ["numpy", "pillow"]) == [
+        "scipy==1.17.1: no --hash",
+        "pillow is in the group but not in its lock: run `nox -s lock`",
+    ]

@@ -192,15 +192,12 @@ def test_a_page_names_the_backends_its_code_needs_in_its_front_matter() -> None:
 
 def disallowed_imports(notebook: nbformat.NotebookNode, offered: set[str]) -> set[str]:
     """What the reader's code imports beyond the standard library, the site's pinned
-    requirements (requirements-backends.txt: requirements.txt, JAX and PyTorch) and ``offered``."""
+    requirements (requirements.txt, JAX's included, and PyTorch's requirements-backends.txt) and ``offered``."""
     from importlib import metadata
 
-    pinned = {
-        line.split("==")[0].split("[")[0].strip().lower().replace("_", "-")
-        for name in ("requirements.txt", "requirements-backends.txt")
-        for line in (ROOT / name).read_text().splitlines()
-        if "==" in line and not line.lstrip().startswith("#")
-    }
+    from site_build.project import INSTALLED, REQUIREMENTS, requirement_lines
+
+    pinned = set(requirement_lines(REQUIREMENTS, INSTALLED))
     distributions = metadata.packages_distributions()
 
     def allowed(module: str) -> bool:

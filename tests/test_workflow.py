@@ -25,7 +25,7 @@ NOT_IN_CI = {
     "bench": "times builds; tests assert no timings",
     "gpu": "needs a GPU, which CI has none of",
     "lighthouse": "scores pages; run by hand before a release",
-    "lock": "rewrites requirements.txt",
+    "lock": "rewrites the lock files (requirements*.txt)",
 }
 
 
