@@ -21,6 +21,7 @@ from site_build.project import (
     REQUIREMENTS,
     ROOT,
     TOOLS,
+    jax_compilation_cache,
     keras_minors,
     newest_pin,
     sphinx,
@@ -66,7 +67,8 @@ nox.options.reuse_venv = "yes"  # TensorFlow is a 600 MB install: keep each sess
 # uv links all environments' files from one cache: ~8 GB, not the 21 GB that filled CI's disk
 nox.options.default_venv_backend = "uv|virtualenv"
 os.environ.setdefault("UV_CACHE_DIR", str(ROOT / ".nox" / "_uv"))  # links need the cache on the same disk
-# Every session counts the pages it executes here (site_build/execution.py); `tests` reports the count.
+# The page executions of `tests` and the sessions it runs after it, counted here (the sites' builds by
+# _count_builds, what the tests execute by tests/executions.py); `executions` reports them.
 EXECUTIONS = Path(os.environ.setdefault("PAGE_EXECUTIONS_LOG", str(BUILD / "page-executions.log")))
 nox.options.sessions = ["tests"]  # plain `nox` runs every check
 
@@ -104,6 +106,29 @@ def _install(session: nox.Session, *groups: Path, extra: tuple[str, ...] = ()) -
 def _sphinx(session: nox.Session, builder: str, out: Path, *args: str, doctrees: Path = BUILD / "doctrees") -> None:
     """Build with ``builder`` into ``out``; the doctrees (one folder per builder) stay out of it."""
     session.run(*sphinx(ROOT, out, builder, *args, doctrees=doctrees))
+
+
+def _count_builds(session: nox.Session, since: str) -> None:
+    """Count the site's pages the session's builds executed since ``since`` (:func:`_now`): the
+    records they added to the execution caches, a record per page that executed and passed."""
+    import contextlib
+    import json
+    import sqlite3
+
+    with EXECUTIONS.open("a", encoding="utf-8") as log:
+        for database in sorted((BUILD / ".jupyter_cache").glob("*/global.db")):
+            with contextlib.closing(sqlite3.connect(database)) as cache:  # jupyter-cache's table of executed pages
+                added = cache.execute("SELECT uri FROM nbcache WHERE created >= ?", (since,)).fetchall()
+            for (uri,) in added:
+                page = Path(uri).relative_to(ROOT).with_suffix("").as_posix()
+                log.write(json.dumps({"page": page, "how": "build", "environment": session.name}) + "\n")
+
+
+def _now() -> str:
+    """Now, as jupyter-cache writes a record's time (UTC, SQLite's text form)."""
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 @nox.session
@@ -156,8 +181,10 @@ def tests(session: nox.Session) -> None:
     if not shutil.which("npm"):  # axe-core, for the accessibility tests
         session.error("npm is needed for the accessibility tests: install Node.js (`apt-get install npm`).")
     session.run("npm", "ci", "--prefix", str(ROOT / "tests"), "--no-audit", "--no-fund", external=True)
+    since = _now()
     _sphinx(session, "html", BUILD / "html")
     _doctest(session)
+    _count_builds(session, since)
     # On every core (tests/parallel.py says how they are split): most tests wait on a browser,
     # a build or a script. `-n 0` runs them in this one process.
     session.run("python", "-m", "pytest", "-n", "auto", str(ROOT / "tests"), *session.posargs)
@@ -168,7 +195,9 @@ def tests(session: nox.Session) -> None:
 def versions(session: nox.Session, stack: str) -> None:
     """Execute every page and doctest on one supported Keras/TensorFlow pair (oldest, pinned), into the keyed cache."""
     _install(session, extra=SUPPORTED[stack])
+    since = _now()
     session.run("python", str(ROOT / "tools" / "execute_everything.py"), str(BUILD / "versions" / stack))
+    _count_builds(session, since)
 
 
 @nox.session
@@ -177,7 +206,11 @@ def backends(session: nox.Session, backend: str) -> None:
     """Execute every page and doctest on one Keras backend, into the keyed cache; run readers' code and checks there."""
     _install(session, CHECKS)  # pytest, for the checks below
     session.env["KERAS_BACKEND"] = backend
+    since = _now()
     session.run("python", str(ROOT / "tools" / "execute_everything.py"), str(BUILD / "backends" / backend))
+    _count_builds(session, since)
+    # The reader's code compiles the programs the pages just compiled: on JAX, from their cache.
+    session.env.update(jax_compilation_cache(BUILD / "backends" / backend / "jax_cache"))
     tests = ROOT / "tests"
     readers = f"{tests / 'test_reader_code.py'}::test_the_readers_code_runs_on_the_backend_they_use"
     # What the pages printed here (the build's outputs.json) is what docs/backend-outputs/ records.
@@ -215,7 +248,7 @@ def executions(session: nox.Session) -> None:
     from collections import Counter
 
     runs = [json.loads(line) for log in _execution_logs() for line in log.read_text().splitlines()]
-    site = [run for run in runs if run["how"] != "a test's fixture site"]
+    site = [run for run in runs if run["how"] != "a test's fixture site"]  # tests/executions.py's FIXTURE_SITE
     for (environment, how), count in sorted(Counter((r["environment"], r["how"]) for r in runs).items()):
         session.log(f"{count:4d}  {how}, {environment}")
     pages = Counter(run["page"] for run in site)

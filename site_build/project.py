@@ -31,6 +31,14 @@ def sphinx(source: Path, out: Path, builder: str = "html", *args: str, doctrees:
     return [*SPHINX, "-b", builder, "-d", str(doctrees), *args, str(source), str(out)]
 
 
+def jax_compilation_cache(folder: Path) -> dict[str, str]:
+    """The environment that gives JAX a persistent compilation cache in ``folder``. Keras on JAX
+    compiles every layer call afresh (about 0.2 s each: 209 s for the NumPy reference page's
+    sweep); the cache reuses identical programs across processes (74 s). It changes no result,
+    and the other backends ignore it."""
+    return {"JAX_COMPILATION_CACHE_DIR": str(folder), "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0"}
+
+
 #: Where the site is published when nothing says otherwise.
 DEFAULT_URL = "https://keras-rnn-returns.readthedocs.io/en/latest/"
 

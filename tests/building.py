@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from executions import FIXTURE_SITE, count_execution
+
 from site_build.project import ROOT, sphinx
 
 FIXTURE = ROOT / "tests" / "fixture"
@@ -33,7 +35,10 @@ def build_command(site: Path, builder: str = "html", **env: str) -> tuple[list[s
 def build(site: Path, builder: str = "html", **env: str) -> subprocess.CompletedProcess[str]:
     """Build ``site`` as the nox sessions build, in this environment."""
     command, environment = build_command(site, builder, **env)
-    return subprocess.run(command, cwd=site, env=environment, capture_output=True, text=True, timeout=600)
+    result = subprocess.run(command, cwd=site, env=environment, capture_output=True, text=True, timeout=600)
+    for page in executed(result):
+        count_execution(f"{site.name}/{page}", FIXTURE_SITE)
+    return result
 
 
 def executed(result: subprocess.CompletedProcess[str]) -> list[str]:

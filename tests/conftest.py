@@ -17,15 +17,15 @@ import parallel
 import pytest
 from browsing import CHROMIUM, INSTALL_HINT
 from building import FIXTURE
+from executions import LOG as EXECUTIONS_LOG
 from site_pages import HTML
 
 from site_build.chromium import FLAGS as CHROMIUM_ARGS  # site_build/chromium.py, which Lighthouse uses too
-from site_build.execution import EXECUTIONS_LOG
 from site_build.project import BUILD
 from site_build.serving import serve, url_of
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")  # the site's; `nox -s backends` sets the others
-# Where page executions are counted (site_build/execution.py): nox's log, or one of pytest's own;
+# Where the tests count the page executions they cause (executions.py): nox's log, or one of pytest's own;
 # each pytest-xdist worker its own file beside it (noxfile.py's `executions` reads them all), so
 # that a test counts what it executed, not what another worker's test did meanwhile.
 _log = Path(os.environ.get(EXECUTIONS_LOG, BUILD / "page-executions.log"))

@@ -17,6 +17,7 @@ from __future__ import annotations
 #: fixture that costs more than its tests.
 TOGETHER = (
     "tests/test_site.py::",  # the crawl of every page in three views (a minute and a half)
+    "tests/test_search.py::",  # every query of search_queries.json on the search page (a minute and a half)
     # the Bidirectional page's first cell, executed once (a page execution, counted)
     "tests/test_examples.py::test_bidirectional_page_fails_if_the_time_alignment_were_different[",
 )

@@ -72,6 +72,26 @@ def test_failing_example_fails_the_build_naming_its_file(fixture_site: Path) -> 
     assert "an example that breaks" in log(result)  # the failing cell and its error are shown too
 
 
+def test_a_page_that_times_out_ahead_of_reading_says_so_in_the_log(fixture_site: Path) -> None:
+    """A timeout while the pages execute ahead is said in the log (nox -s bench looks for it in
+    builds run under load), and the page executes again as Sphinx reads it: here it times out
+    again, and the build fails naming it."""
+    from bench import TIMEOUT_SIGNS  # tools/, on pytest's pythonpath
+
+    page = fixture_site / "pages" / "prints.md"
+    page.write_text(
+        page.read_text().replace("file_format: mystnb\n", "file_format: mystnb\nmystnb:\n  execution_timeout: 2\n", 1)
+    )
+    add_cell(page, "import time\ntime.sleep(30)")
+
+    result = build(fixture_site)
+
+    assert result.returncode != 0
+    said = [line for line in log(result).splitlines() if "Executing ahead failed (CellTimeoutError" in line]
+    assert said and all("pages/prints" in line for line in said), log(result)[-3000:]
+    assert any(sign in said[0] for sign in TIMEOUT_SIGNS)
+
+
 def test_cell_tagged_raises_exception_may_raise(fixture_site: Path) -> None:
     add_cell(fixture_site / "pages" / "prints.md", 'raise ValueError("shown on purpose")', tags=("raises-exception",))
 

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from executions import count_execution
 from myst_nb.core.read import read_myst_markdown_notebook
 from site_pages import EXAMPLES, NOTEBOOK_PAGES
 
 from keras_rnn_returns.configurations import CASES
-from site_build.execution import READER_MODULES, count_execution
+from site_build.execution import READER_MODULES
 from site_build.project import ROOT
 from site_build.reader_code import imported_modules
 
@@ -233,7 +234,7 @@ def test_a_quick_test_that_executes_a_page_fails_until_it_is_marked_slow(tmp_pat
 
     test = tmp_path / "test_planted.py"
     test.write_text(
-        "import pytest\nfrom site_build.execution import count_execution\n\n"
+        "import pytest\nfrom executions import count_execution\n\n"
         "def test_quick():\n    count_execution('examples/planted', 'a test')\n\n"
         "@pytest.mark.slow\ndef test_slow():\n    count_execution('examples/planted', 'a test')\n"
     )

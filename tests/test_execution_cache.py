@@ -44,3 +44,34 @@ def test_each_backend_has_a_cache_of_its_own(monkeypatch) -> None:
         monkeypatch.setenv("KERAS_BACKEND", backend)
         keys.add(execution.cache_key())
     assert len(keys) == 3
+
+
+def test_nox_counts_each_page_a_session_build_executed_once(tmp_path: Path, monkeypatch) -> None:
+    """`nox -s executions` reports the site builds' executions from the records they added to
+    the execution caches during the session (noxfile.py's _count_builds), and none from before."""
+    import json
+    import types
+
+    import nbformat
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+
+    import noxfile
+
+    page = tmp_path / "examples" / "a-page.md"
+    page.parent.mkdir()
+    page.write_text("# A page\n")
+    cache = get_cache(tmp_path / "_build" / ".jupyter_cache" / "key")
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(1)")])
+    log = tmp_path / "executions.log"
+    for name, value in (("ROOT", tmp_path), ("BUILD", tmp_path / "_build"), ("EXECUTIONS", log)):
+        monkeypatch.setattr(noxfile, name, value)
+    session = types.SimpleNamespace(name="backends(backend='jax')")
+
+    before = noxfile._now()
+    cache.cache_notebook_bundle(CacheBundleIn(notebook, str(page)), check_validity=False)
+    noxfile._count_builds(session, before)
+    noxfile._count_builds(session, noxfile._now())  # a later session: it executed nothing
+
+    counted = [json.loads(line) for line in log.read_text().splitlines()]
+    assert counted == [{"page": "examples/a-page", "how": "build", "environment": "backends(backend='jax')"}]

@@ -19,9 +19,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from executions import count_execution
 from site_pages import NOTEBOOK_PAGES, download_links, downloadable, notebook_id, source_notebook
 
-from site_build.execution import READER_MODULES, count_execution
+from site_build.execution import READER_MODULES
 from site_build.execution import SHARED_CODE as PROJECT_MODULES
 from site_build.project import ROOT
 from site_build.reader_code import HIDDEN, imported_modules, pasted_pieces, reader_code, runs_on

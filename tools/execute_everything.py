@@ -19,18 +19,14 @@ import sys
 from importlib.metadata import version
 from pathlib import Path
 
-from site_build.project import sphinx  # the build's command, as `nox -s docs` runs it
+from site_build.project import jax_compilation_cache, sphinx  # sphinx: the build's command, as `nox -s docs` runs it
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def main(out: Path) -> int:
     results = {}
-    # Keras on JAX compiles every layer call afresh (about 0.2 s each: 209 s for the NumPy
-    # reference page's sweep); JAX's own compilation cache reuses the identical programs
-    # (74 s). It changes no result, and the build's other backends ignore it.
-    jax_cache = {"JAX_COMPILATION_CACHE_DIR": str(out / "jax_cache"), "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0"}
-    env = {**os.environ, **jax_cache}
+    env = {**os.environ, **jax_compilation_cache(out / "jax_cache")}
     for check, builder in (("pages and their assertions", "html"), ("doctests", "doctest")):
         raising_is_a_warning = ("-D", "nb_execution_raise_on_error=0")
         command = [
