@@ -299,8 +299,14 @@ def probe_rows(record: dict, probe: str) -> list[str]:
 
 
 def page_title(path: Path) -> str:
-    """A page's title, its first heading (another page's doctree may not be read yet)."""
-    return re.search(r"^# (.+)$", path.read_text(encoding="utf-8"), re.MULTILINE).group(1)
+    """A page's title, its first level-1 heading as MyST parses it, in Markdown (another page's
+    doctree may not be read yet)."""
+    from site_build.reader_code import myst_tokens
+
+    tokens = myst_tokens(path.read_text(encoding="utf-8"))
+    return next(
+        tokens[i + 1].content for i, token in enumerate(tokens) if token.type == "heading_open" and token.tag == "h1"
+    )
 
 
 def change_label(change: str) -> str:

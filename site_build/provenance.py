@@ -47,6 +47,7 @@ from keras_rnn_returns import gpu
 from keras_rnn_returns.show import BACKEND_NAMES
 from site_build import differences
 from site_build.project import OLDEST, newest_pin, release
+from site_build.reader_code import directives, myst_tokens
 
 logger = logging.getLogger(__name__)
 
@@ -104,9 +105,6 @@ PROVEN_BY = {
     "tensorflow release": {"executed:oldest", "not-executed"},
 }
 
-FENCE = re.compile(r"^(`{3,})\{(code-cell|doctest)\}[^\n]*\n(.*?)^\1\s*$", re.MULTILINE | re.DOTALL)
-ANY_FENCE = re.compile(r"^(`{3,})[^\n]*\n.*?^\1\s*$", re.MULTILINE | re.DOTALL)
-FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.DOTALL)
 ROLE = re.compile(r"\{(executed|recorded|not-executed|since|scope)\}`([^`]*)`")
 PAGE_LINK = re.compile(
     r"\]\((?:\.\./)?((?:examples|docs)/[\w-]+|[\w-]+)\.md(?:#[\w-]*)?\)|\{doc\}`(?:[^`<]*<)?/?([\w/-]+)>?`|\]\((#)[\w-]+\)"
@@ -123,8 +121,35 @@ def role_target(content: str) -> str:
 
 
 def page_code(markdown: str) -> str:
-    """The code a page executes: its code cells and doctest blocks."""
-    return "\n".join(match.group(3) for match in FENCE.finditer(markdown))
+    """The code a page executes: its code cells and doctest blocks, in order, as MyST parses them."""
+    return "\n".join(block.content for block in directives(markdown, "code-cell", "doctest"))
+
+
+def roles(markdown: str) -> list[tuple[int, str, str]]:
+    """``(line, name, content)`` of every role in ``markdown``, as MyST parses it: a role's
+    syntax shown in code, or in a fenced example, is not one."""
+    found = []
+    for token in myst_tokens(markdown):
+        if token.type != "inline" or not token.map:
+            continue
+        line = token.map[0] + 1
+        for child in token.children or []:
+            if child.type in ("softbreak", "hardbreak"):
+                line += 1
+            elif child.type == "myst_role":
+                found.append((line, child.meta["name"], child.content))
+    return found
+
+
+def _without_code(markdown: str) -> str:
+    """``markdown`` with the lines of its front matter and of every fenced block (code, and
+    directives such as notes) blank, as MyST parses them: the prose, on its own lines."""
+    lines = markdown.split("\n")
+    for token in myst_tokens(markdown):
+        if token.type in ("front_matter", "fence") and token.map:
+            start, end = token.map
+            lines[start:end] = [""] * (end - start)
+    return "\n".join(lines)
 
 
 def executes(markdown: str) -> set[str]:
@@ -146,8 +171,7 @@ def executes(markdown: str) -> set[str]:
 def paragraphs(markdown: str) -> list[tuple[int, str]]:
     """``(line, text)`` of each block of prose: paragraphs, list items and table rows, with
     a heading joined to the block after it; code, front matter and directives' options left out."""
-    text = FRONT_MATTER.sub(lambda m: "\n" * m.group(0).count("\n"), markdown)
-    text = ANY_FENCE.sub(lambda m: "\n" * m.group(0).count("\n"), text)
+    text = _without_code(markdown)
     blocks, current, heading = [], [], None
     for number, line in enumerate(text.split("\n"), 1):
         starts_item = re.match(r"\s{0,3}(?:[-*]|\d+\.)\s|\|", line)
@@ -209,15 +233,11 @@ def unproven(markdown: str, linked: dict[str, set[str]]) -> list[tuple[int, str,
     build does not run and says nothing of how that is proven."""
     own = executes(markdown)
     problems = []
-    for match in ROLE.finditer(markdown):
-        target = role_target(match.group(2))
-        if match.group(1) == "recorded" and target == "gpu" and "record_section(" not in page_code(markdown):
-            line = markdown.count("\n", 0, match.start()) + 1
+    for line, name, content in roles(markdown):
+        target = role_target(content)
+        if name == "recorded" and target == "gpu" and "record_section(" not in page_code(markdown):
             problems.append((line, target, "{recorded}`gpu` on a page that does not render the GPU record"))
-        if match.group(1) != "executed":
-            continue
-        if target != "oldest" and f"branches:{target}" not in own:
-            line = markdown.count("\n", 0, match.start()) + 1
+        if name == "executed" and target != "oldest" and f"branches:{target}" not in own:
             problems.append((line, target, f"{{executed}}`{target}` on a page that never asks keras.backend.backend()"))
     for line, text in paragraphs(markdown):
         found = provenance(text, own, linked)

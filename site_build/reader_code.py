@@ -24,8 +24,6 @@ import nbformat
 
 #: Tags of code cells readers do not see: presentation and build checks, never their code.
 HIDDEN = {"remove-cell", "remove-input"}
-DOCTEST_BLOCK = re.compile(r"^```\{doctest\}\n(.*?)^```", re.MULTILINE | re.DOTALL)
-LITERALINCLUDE = re.compile(r"^```\{literalinclude\} \S*?([\w.]+)\n.*?^```", re.MULTILINE | re.DOTALL)
 #: How a notebook page starts: MyST-NB reads a page with a jupytext header as a notebook.
 NOTEBOOK_HEADER = "---\njupytext:"
 #: An author's note on an assertion, naming the words of the page's answer it proves
@@ -37,6 +35,29 @@ ANSWER_MARKER = re.compile(r"\s*#\s*answer:.*")
 #: (``keras_backends: [tensorflow]``, a page that calls TensorFlow itself); a page without it
 #: runs on all three, and ``nox -s backends`` runs its reader's code on each.
 BACKENDS_KEY = "keras_backends"
+
+
+@cache
+def _myst():
+    """MyST's own Markdown parser (markdown-it with MyST's plugins), as the build reads a page."""
+    from markdown_it.renderer import RendererHTML
+    from myst_parser.config.main import MdParserConfig
+    from myst_parser.parsers.mdit import create_md_parser
+
+    return create_md_parser(MdParserConfig(), RendererHTML)
+
+
+def myst_tokens(markdown: str) -> list:
+    """``markdown``'s block tokens, as MyST parses a page (markdown-it's ``Token`` objects)."""
+    return _myst().parse(markdown)
+
+
+def directives(markdown: str, *names: str) -> list:
+    """The blocks of the directives ``names`` (``doctest``) in ``markdown``, in order, as MyST
+    parses them: markdown-it fence tokens, whose ``content`` is the block's body and ``map`` its lines."""
+    wanted = {f"{{{name}}}" for name in names}
+    fences = (token for token in myst_tokens(markdown) if token.type == "fence")
+    return [token for token in fences if token.info.split(maxsplit=1)[:1] and token.info.split()[0] in wanted]
 
 
 def runs_on(notebook: nbformat.NotebookNode) -> list[str]:
@@ -106,9 +127,13 @@ def reader_notebook(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
         if cell.cell_type == "code":
             cell.source = without_markers(cell.source)
         if cell.cell_type == "markdown":  # the page shows a file's source; the reader has the file
-            cell.source = LITERALINCLUDE.sub(
-                r"(The page shows the source of `\1` here: the file beside this one.)", cell.source
-            )
+            lines = cell.source.splitlines(keepends=True)
+            for block in reversed(directives(cell.source, "literalinclude")):
+                name = Path(block.info.split(maxsplit=1)[1]).name
+                start, end = block.map
+                ending = "\n" if lines[end - 1].endswith("\n") else ""  # the fence may end the cell
+                lines[start:end] = [f"(The page shows the source of `{name}` here: the file beside this one.){ending}"]
+            cell.source = "".join(lines)
         tags = [tag for tag in cell.metadata.get("tags", []) if tag != "skip-execution"]
         if tags:
             cell.metadata["tags"] = tags
@@ -129,7 +154,7 @@ def pasted_pieces(notebook: nbformat.NotebookNode) -> list[tuple[str, str]]:
     pieces = []
     for cell in reader_notebook(notebook).cells:
         if cell.cell_type == "markdown":
-            pieces += [("doctest", block) for block in DOCTEST_BLOCK.findall(cell.source)]
+            pieces += [("doctest", block.content) for block in directives(cell.source, "doctest")]
         else:
             pieces.append(("raises" if "raises-exception" in cell.metadata.get("tags", []) else "code", cell.source))
     return pieces

@@ -261,3 +261,15 @@ def test_pasted_code_cannot_import_the_sites_package(tmp_path: Path) -> None:
     notebook = planted("from keras_rnn_returns.show import Returned")
     result, _ = run_as_pasted(notebook, "planted.md", tmp_path, [])
     assert result.returncode != 0 and "not in the reader's folder" in result.stderr
+
+
+def test_the_pasted_pieces_are_the_doctest_blocks_myst_parses_not_ones_shown_as_text() -> None:
+    """Doctest blocks are found as MyST parses the page: one in a four-backtick fence counts,
+    and one shown as an example inside another fence is text, not code a reader runs."""
+    cell = (
+        "````{doctest}\n>>> 1 + 1\n2\n````\n\n"
+        "How a page writes one:\n\n"
+        "`````markdown\n```{doctest}\n>>> raise SystemExit\n```\n`````\n"
+    )
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(cell)])
+    assert pasted_pieces(notebook) == [("doctest", ">>> 1 + 1\n2\n")]
