@@ -14,6 +14,7 @@ from building import add_cell, build, build_command, executed
 from site_pages import EXAMPLES
 
 from keras_rnn_returns.configurations import CASES
+from site_build.project import ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -214,3 +215,38 @@ def test_pages_run_in_processes_of_their_own_though_kernels_fork_from_one_server
     pages = [(fixture_site / "_build" / "html" / "pages" / f"{name}.html").read_text() for name in ("prints", "draws")]
     pids = {re.search(r"pid (\d+)", page).group(1) for page in pages}
     assert len(pids) == 2
+
+
+LAUNCHER = ROOT / "site_build" / "kernel" / "kernels" / "python3" / "launch.py"
+
+
+def _start_warm_server(folder: Path, idle: str):
+    """Start the warm kernel server as a build does (``--warm``), its temporary files in
+    ``folder``; return its process."""
+    import os
+    import sys
+
+    import psutil
+
+    folder.mkdir()
+    env = dict(os.environ, TMPDIR=str(folder), WARM_KERNEL_IDLE_SECONDS=idle)
+    subprocess.run([sys.executable, str(LAUNCHER), "--warm"], env=env, check=True, timeout=300)
+    servers = [p for p in psutil.process_iter(["cmdline"]) if "--serve" in (p.info["cmdline"] or [])]
+    [server] = [p for p in servers if str(folder) in " ".join(p.info["cmdline"])]
+    assert list(folder.iterdir()), "the server left no socket to connect to"
+    return server
+
+
+@pytest.mark.parametrize("how", ["idle", "terminated"])
+def test_the_warm_kernel_server_leaves_nothing_in_the_temporary_folder(tmp_path: Path, how: str) -> None:
+    """The server exits when it has been idle for WARM_KERNEL_IDLE_SECONDS (a minute by
+    default) or is terminated, and takes its socket, log and lock with it."""
+    import signal
+
+    folder = tmp_path / "tmp"
+    server = _start_warm_server(folder, idle="1" if how == "idle" else "600")
+    if how == "terminated":
+        server.send_signal(signal.SIGTERM)
+    server.wait(timeout=60)
+
+    assert not [path.name for path in folder.iterdir()]

@@ -162,7 +162,6 @@ def _environment(project: Path) -> dict[str, str]:
         os.environ,
         PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]),
         WARM_KERNEL_TAG=str(project),
-        WARM_KERNEL_IDLE_SECONDS="60",
     )
 
 

@@ -6,7 +6,9 @@ starts a server that imports them once (this file, ``--serve``); each kernel aft
 a fork of the server, which then starts ipykernel as a fresh kernel would. Jupyter sees
 this launcher as the kernel's process: it hands the server its stdout and stderr, forwards
 signals (interrupt, terminate) to the forked kernel, and exits with it. The server exits
-after ``IDLE`` seconds without kernels, so rebuilds (and `nox -s serve`) find it warm; a
+after ``IDLE`` seconds without kernels (a minute: the next build of a session, or an edit
+under `nox -s serve`, finds it warm, and it does not outlive the build by more), or when
+terminated; either way it removes its socket, log and lock from the temporary folder. A
 build starts it as it starts (``--warm``), while Sphinx loads.
 
 Isolation: each page still runs in a process of its own, from a snapshot of the server
@@ -43,7 +45,7 @@ PRELOAD = (
 )  # fmt: skip
 #: Versions that key the server: a different install imports something else.
 PACKAGES = ("numpy", "tensorflow", "keras", "tf-keras", "matplotlib", "ipykernel")
-IDLE = float(os.environ.get("WARM_KERNEL_IDLE_SECONDS", 600))
+IDLE = float(os.environ.get("WARM_KERNEL_IDLE_SECONDS", 60))
 
 
 def _server_key() -> str:
@@ -71,7 +73,8 @@ def _kernel(request: dict, fds: list[int], server_fds: list) -> None:
     code = 1
     try:
         signal.set_wakeup_fd(-1)
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        for signum in (signal.SIGCHLD, *STOP):  # the server's handlers are not the kernel's
+            signal.signal(signum, signal.SIG_DFL)
         for server_fd in server_fds:  # the listener, the launcher's connection, the wake pipe
             os.close(server_fd if isinstance(server_fd, int) else server_fd.detach())
         for target, fd in zip((1, 2), fds, strict=True):  # the launcher's stdout and stderr
@@ -108,6 +111,14 @@ def _kernel(request: dict, fds: list[int], server_fds: list) -> None:
         os._exit(code)
 
 
+#: The signals that stop the server, as its idle time does: with its files removed.
+STOP = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+
+
+def _stop(*_) -> None:
+    raise SystemExit(0)
+
+
 def serve(address: Path) -> None:
     # What a kernel sets before a page's first import reads it: matplotlib's backend, and the
     # interactive prompt, by which TensorFlow's logger chooses stdout and the INFO level.
@@ -120,6 +131,9 @@ def serve(address: Path) -> None:
     listener.bind(str(address) + ".new")
     listener.listen()
     os.replace(str(address) + ".new", address)  # clients connect only once it accepts
+    for signum in STOP:
+        signal.signal(signum, _stop)
+    own = {address: address.stat().st_ino, Path(f"{address}.log"): os.fstat(sys.stderr.fileno()).st_ino}
     # Exited kernels wake the loop through this pipe (a single thread: forking stays safe).
     wake_read, wake_write = os.pipe()
     os.set_blocking(wake_write, False)
@@ -169,8 +183,22 @@ def serve(address: Path) -> None:
             if kernels:
                 idle_since = time.monotonic()
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            address.unlink()
+        _remove(address, own)
+
+
+def _remove(address: Path, own: dict[Path, int]) -> None:
+    """Remove the server's socket and log, where they are still its own (a server started
+    since may have replaced them), and the launchers' lock, while holding it."""
+    import fcntl
+
+    with open(f"{address}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # no launcher is starting a server meanwhile
+        for path, inode in own.items():
+            with contextlib.suppress(FileNotFoundError):
+                if path.stat().st_ino == inode:
+                    path.unlink()
+        if not address.exists():  # no other server: its launchers' lock goes too
+            Path(f"{address}.lock").unlink(missing_ok=True)
 
 
 # --- The launcher ----------------------------------------------------------------------
