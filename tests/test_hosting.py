@@ -42,13 +42,15 @@ def test_read_the_docs_builds_with_the_docs_session() -> None:
     assert sessions(*called) == set(called)
 
 
-def test_pages_workflow_tests_then_publishes_what_the_docs_session_built() -> None:
+def test_pages_workflow_publishes_the_site_the_tests_job_built_and_checked() -> None:
     workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "site.yml").read_text())
     commands = commands_in(workflow["jobs"])
     assert "bash .ci/run" in commands  # the tests job (the matrix of other sessions: test_workflow.py)
     called = {s for command in commands for s in SESSION_CALL.findall(command)}
     assert called == {"docs", "lint"} and sessions(*called) == called
-    publish = workflow["jobs"]["publish"]
+    tests, publish = workflow["jobs"]["tests"], workflow["jobs"]["publish"]
+    uploads = [step for step in tests["steps"] if "upload-pages-artifact" in step.get("uses", "")]
+    assert [step["with"]["path"] for step in uploads] == ["_build/html"]
+    assert tests["env"]["SITE_URL"].endswith(".github.io/${{ github.event.repository.name }}/"), "Pages' address"
     assert "tests" in publish["needs"]
-    uploads = [step for step in publish["steps"] if "upload-pages-artifact" in step.get("uses", "")]
-    assert uploads and uploads[0]["with"]["path"] == "_build/html"
+    assert [step["uses"].split("@")[0] for step in publish["steps"]] == ["actions/deploy-pages"], "it builds nothing"
