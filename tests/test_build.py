@@ -221,32 +221,39 @@ LAUNCHER = ROOT / "site_build" / "kernel" / "kernels" / "python3" / "launch.py"
 
 
 def _start_warm_server(folder: Path, idle: str):
-    """Start the warm kernel server as a build does (``--warm``), its temporary files in
-    ``folder``; return its process."""
+    """Start the warm kernel server as a build does (``--warm``), its temporary files in the
+    existing ``folder``; return its process."""
     import os
     import sys
 
     import psutil
 
-    folder.mkdir()
     env = dict(os.environ, TMPDIR=str(folder), WARM_KERNEL_IDLE_SECONDS=idle)
     subprocess.run([sys.executable, str(LAUNCHER), "--warm"], env=env, check=True, timeout=300)
     servers = [p for p in psutil.process_iter(["cmdline"]) if "--serve" in (p.info["cmdline"] or [])]
-    [server] = [p for p in servers if str(folder) in " ".join(p.info["cmdline"])]
+    found = [p for p in servers if str(folder) in " ".join(p.info["cmdline"])]
+    assert len(found) == 1, f"{len(found)} servers for {folder} (a Unix socket's path holds at most 107 bytes)"
+    [server] = found
     assert list(folder.iterdir()), "the server left no socket to connect to"
     return server
 
 
 @pytest.mark.parametrize("how", ["idle", "terminated"])
-def test_the_warm_kernel_server_leaves_nothing_in_the_temporary_folder(tmp_path: Path, how: str) -> None:
+def test_the_warm_kernel_server_leaves_nothing_in_the_temporary_folder(how: str) -> None:
     """The server exits when it has been idle for WARM_KERNEL_IDLE_SECONDS (a minute by
     default) or is terminated, and takes its socket, log and lock with it."""
+    import shutil
     import signal
+    import tempfile
 
-    folder = tmp_path / "tmp"
-    server = _start_warm_server(folder, idle="1" if how == "idle" else "600")
-    if how == "terminated":
-        server.send_signal(signal.SIGTERM)
-    server.wait(timeout=60)
+    # A short folder: a Unix socket's path holds at most 107 bytes, and pytest's tmp_path is long.
+    folder = Path(tempfile.mkdtemp(prefix="warm-"))
+    try:
+        server = _start_warm_server(folder, idle="1" if how == "idle" else "600")
+        if how == "terminated":
+            server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
 
-    assert not [path.name for path in folder.iterdir()]
+        assert not [path.name for path in folder.iterdir()]
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
