@@ -8,6 +8,7 @@ tools' shared facts, and the helpers the tests and tools serve and browse the si
 ``history``            ``{since}`` and the tables of what changed in which Keras release
 ``downloads``          each page's .ipynb and .py, and the modules it imports
 ``reader_code``        a page's code as a reader runs it (downloads and tests read it)
+``parsing``            a page's Markdown as MyST parses it: tokens, not regexes
 ``highlighting``       code with one element per coloured run, not per token
 ``small_screens``      tables as cards, unbroken shapes, figures that scroll sideways
 ``published``          shapes.json, robots.txt, sitemap, descriptions, deferred scripts

@@ -301,7 +301,7 @@ def probe_rows(record: dict, probe: str) -> list[str]:
 def page_title(path: Path) -> str:
     """A page's title, its first level-1 heading as MyST parses it, in Markdown (another page's
     doctree may not be read yet)."""
-    from site_build.reader_code import myst_tokens
+    from site_build.parsing import myst_tokens
 
     tokens = myst_tokens(path.read_text(encoding="utf-8"))
     return next(

@@ -46,8 +46,8 @@ from sphinx.util.docutils import ReferenceRole
 from keras_rnn_returns import gpu
 from keras_rnn_returns.show import BACKEND_NAMES
 from site_build import differences
+from site_build.parsing import directives, myst_tokens
 from site_build.project import OLDEST, newest_pin, release
-from site_build.reader_code import directives, myst_tokens
 
 logger = logging.getLogger(__name__)
 

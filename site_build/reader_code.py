@@ -22,6 +22,8 @@ from pathlib import Path
 import jupytext
 import nbformat
 
+from site_build.parsing import directives
+
 #: Tags of code cells readers do not see: presentation and build checks, never their code.
 HIDDEN = {"remove-cell", "remove-input"}
 #: How a notebook page starts: MyST-NB reads a page with a jupytext header as a notebook.
@@ -35,29 +37,6 @@ ANSWER_MARKER = re.compile(r"\s*#\s*answer:.*")
 #: (``keras_backends: [tensorflow]``, a page that calls TensorFlow itself); a page without it
 #: runs on all three, and ``nox -s backends`` runs its reader's code on each.
 BACKENDS_KEY = "keras_backends"
-
-
-@cache
-def _myst():
-    """MyST's own Markdown parser (markdown-it with MyST's plugins), as the build reads a page."""
-    from markdown_it.renderer import RendererHTML
-    from myst_parser.config.main import MdParserConfig
-    from myst_parser.parsers.mdit import create_md_parser
-
-    return create_md_parser(MdParserConfig(), RendererHTML)
-
-
-def myst_tokens(markdown: str) -> list:
-    """``markdown``'s block tokens, as MyST parses a page (markdown-it's ``Token`` objects)."""
-    return _myst().parse(markdown)
-
-
-def directives(markdown: str, *names: str) -> list:
-    """The blocks of the directives ``names`` (``doctest``) in ``markdown``, in order, as MyST
-    parses them: markdown-it fence tokens, whose ``content`` is the block's body and ``map`` its lines."""
-    wanted = {f"{{{name}}}" for name in names}
-    fences = (token for token in myst_tokens(markdown) if token.type == "fence")
-    return [token for token in fences if token.info.split(maxsplit=1)[:1] and token.info.split()[0] in wanted]
 
 
 def runs_on(notebook: nbformat.NotebookNode) -> list[str]:
